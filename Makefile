@@ -1,0 +1,39 @@
+# Wirehouse developer commands. `make demo` and `make test` work on a fresh clone.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+# Prefect keeps its database and settings inside the project for every make target
+# (never ~/.prefect); no telemetry calls, since the machine may be offline.
+export PREFECT_HOME := $(CURDIR)/.prefect
+export PREFECT_SERVER_ANALYTICS_ENABLED := false
+export DO_NOT_TRACK := 1
+
+.PHONY: setup demo test lint eval clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -qq --upgrade pip
+	$(BIN)/python -m pip install -qq -e '.[dev]'
+	touch $@
+
+setup: $(STAMP)
+
+demo: $(STAMP)  ## ingest seeds/ into ./data and show what landed
+	$(BIN)/wirehouse ingest seeds --warehouse data
+
+test: $(STAMP)  ## lint, then the whole test suite
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+eval: $(STAMP)  ## accuracy figures against ../shared/eval (skips when absent)
+	$(BIN)/python -m bench.evaluate ../shared/eval
+
+clean:
+	rm -rf data .prefect .pytest_cache .ruff_cache

@@ -1,0 +1,236 @@
+"""Process one batch of planned files into staged `articles`, `file_events` and `rejects` parts.
+
+Every planned file ends in exactly one outcome (ingested, touched or rejected); a bad file
+never stops its batch. Parts are written atomically under the run's staging folder with
+names derived from the batch index, so a retried batch overwrites rather than duplicates.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import stat
+import time
+import traceback
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pyarrow.parquet as pq
+
+from tasks.article import EnrichOptions, FileVersion, build_article
+from tasks.errors import TRANSIENT_REASONS, RejectError
+from tasks.plan import BatchRef
+from tasks.sources import Registry, load_registry
+from warehouse.storage import rows_to_table, write_parquet
+
+
+@dataclass(frozen=True, slots=True)
+class BatchContext:
+    """Everything a batch needs besides its rows; small and picklable (sent to workers)."""
+
+    run_id: str
+    source_root: str
+    staging_dir: str
+    ingested_at: datetime
+    max_file_bytes: int
+    options: EnrichOptions
+    outlets_file: str | None = None
+
+
+@dataclass(slots=True)
+class BatchResult:
+    """What a batch did: outcome counts, bytes read, and the parts it staged."""
+
+    index: int
+    planned: int
+    counts: Counter[str] = field(default_factory=Counter)
+    bytes_read: int = 0
+    seconds: float = 0.0
+    parts: list[str] = field(default_factory=list)
+    rejects: list[tuple[str, str, str]] = field(default_factory=list)  # path, reason, message
+
+    def outcomes(self) -> int:
+        return sum(self.counts.values())
+
+
+def process_batch(ref: BatchRef, ctx: BatchContext) -> BatchResult:
+    """Read, enrich and stage every file of one batch (one row group of the work file)."""
+    started = time.perf_counter()
+    planned = pq.ParquetFile(ref.work_file).read_row_group(ref.row_group).to_pylist()
+    registry = load_registry(Path(ctx.outlets_file) if ctx.outlets_file else None)
+    result = BatchResult(index=ref.index, planned=len(planned))
+    tables: dict[str, list[dict[str, Any]]] = {"articles": [], "file_events": [], "rejects": []}
+    root = os.fsencode(ctx.source_root)
+    for item in planned:
+        outcome = _process_file(item, root, ctx, registry, tables)
+        result.counts[outcome] += 1
+        result.bytes_read += item["file_size"] or 0
+    for name, rows in tables.items():
+        if rows:
+            part = Path(ctx.staging_dir) / f"{name}-b{ref.index:06d}.parquet"
+            write_parquet(rows_to_table(rows, name), part)
+            result.parts.append(str(part))
+    result.rejects = [(r["source_path"], r["reason"], r["message"]) for r in tables["rejects"]]
+    result.seconds = time.perf_counter() - started
+    return result
+
+
+def _process_file(
+    item: dict[str, Any],
+    root: bytes,
+    ctx: BatchContext,
+    registry: Registry,
+    tables: dict[str, list[dict[str, Any]]],
+) -> str:
+    """Handle one planned file; return its outcome: new|changed|reprocessed|unchanged|rejected."""
+    raw: bytes | None = None
+    size, mtime_ns = item["file_size"], item["file_mtime_ns"]
+    try:
+        if item["action"] == "reject":
+            raise RejectError(item["problem"], item["problem_message"])
+        raw, size, mtime_ns = read_file(os.path.join(root, item["path_bytes"]), ctx.max_file_bytes)
+        raw_sha = hashlib.sha256(raw).hexdigest()
+        if (
+            item["prev_article_id"]
+            and raw_sha == item["prev_raw_sha256"]
+            and (item["action"] != "reprocess")
+        ):
+            tables["file_events"].append(
+                _event(
+                    item,
+                    ctx,
+                    "touched",
+                    size,
+                    mtime_ns,
+                    raw_sha,
+                    item["prev_article_id"],
+                    item["prev_version"],
+                )
+            )
+            return "unchanged"
+        version = (item["prev_version"] or 0) + 1
+        origin = FileVersion(
+            ctx.source_root, item["source_path"], version, size, _utc(mtime_ns), raw_sha
+        )
+        row = build_article(raw, origin, ctx.options, registry)
+    except RejectError as exc:
+        return _reject(
+            item, ctx, tables, exc.reason, type(exc).__name__, exc.message, size, mtime_ns, raw
+        )
+    except Exception as exc:  # a bug must not sink the batch: record it and go on
+        where = traceback.extract_tb(exc.__traceback__)[-1]
+        message = f"{exc!r} at {Path(where.filename).name}:{where.lineno}"
+        return _reject(
+            item, ctx, tables, "internal_error", type(exc).__name__, message, size, mtime_ns, raw
+        )
+    if not item["prev_article_id"]:
+        event = "new"
+    elif raw_sha == item["prev_raw_sha256"]:
+        event = "reprocessed"
+    else:
+        event = "changed"
+    tables["articles"].append(row | {"ingested_at": ctx.ingested_at, "run_id": ctx.run_id})
+    tables["file_events"].append(
+        _event(item, ctx, event, size, mtime_ns, raw_sha, row["article_id"], version)
+    )
+    return event
+
+
+def read_file(path: bytes, max_bytes: int) -> tuple[bytes, int, int]:
+    """Read a whole file, refusing oversized ones unread; returns (bytes, size, mtime_ns)."""
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    except FileNotFoundError:
+        raise RejectError("vanished", "the file disappeared after discovery") from None
+    except PermissionError as exc:
+        raise RejectError("unreadable", f"cannot open: {exc.strerror}") from None
+    except OSError as exc:
+        raise RejectError("io_error", f"cannot open: {exc.strerror}") from None
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            raise RejectError("io_error", "not a regular file any more")
+        if st.st_size > max_bytes:
+            raise RejectError(
+                "too_large",
+                f"{st.st_size:,} bytes is over the limit of {max_bytes:,} "
+                "(max_file_bytes); not read",
+            )
+        with os.fdopen(os.dup(fd), "rb") as handle:
+            raw = handle.read(max_bytes + 1)
+    except OSError as exc:
+        raise RejectError("io_error", f"read failed: {exc.strerror or exc}") from None
+    finally:
+        os.close(fd)
+    if len(raw) > max_bytes:
+        raise RejectError("too_large", f"grew past {max_bytes:,} bytes while being read")
+    return raw, len(raw), st.st_mtime_ns
+
+
+def _reject(
+    item: dict[str, Any],
+    ctx: BatchContext,
+    tables: dict[str, list[dict[str, Any]]],
+    reason: str,
+    error_type: str,
+    message: str,
+    size: int | None,
+    mtime_ns: int | None,
+    raw: bytes | None,
+) -> str:
+    raw_sha = hashlib.sha256(raw).hexdigest() if raw is not None else None
+    tables["rejects"].append(
+        {
+            "run_id": ctx.run_id,
+            "source_root": ctx.source_root,
+            "source_path": item["source_path"],
+            "reason": reason,
+            "error_type": error_type,
+            "message": message,
+            "file_size": size,
+            "raw_sha256": raw_sha,
+            "rejected_at": ctx.ingested_at,
+        }
+    )
+    # A live article whose file is only temporarily unreadable stays live: the manifest
+    # keeps its last good state and the next run tries again.
+    if not (reason in TRANSIENT_REASONS and item["prev_article_id"]):
+        tables["file_events"].append(
+            _event(
+                item, ctx, "rejected", size, mtime_ns, raw_sha, None, item["prev_version"], reason
+            )
+        )
+    return "rejected"
+
+
+def _event(
+    item: dict[str, Any],
+    ctx: BatchContext,
+    event: str,
+    size: int | None,
+    mtime_ns: int | None,
+    raw_sha: str | None,
+    live_article: str | None,
+    version: int | None,
+    reason: str | None = None,
+) -> dict[str, Any]:
+    return {
+        "run_id": ctx.run_id,
+        "source_root": ctx.source_root,
+        "source_path": item["source_path"],
+        "event": event,
+        "article_id": live_article,
+        "version": version,
+        "file_size": size,
+        "file_mtime_ns": mtime_ns,
+        "raw_sha256": raw_sha,
+        "reject_reason": reason,
+        "event_at": ctx.ingested_at,
+    }
+
+
+def _utc(mtime_ns: int) -> datetime:
+    return datetime.fromtimestamp(mtime_ns / 1e9, tz=UTC)

@@ -1,0 +1,148 @@
+"""Finish a run: record deletions, check that every file is accounted for, commit atomically."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pyarrow.parquet as pq
+
+from tasks.batch import BatchResult
+from tasks.plan import Plan
+from warehouse.storage import Warehouse, commit_run, rows_to_table, write_parquet
+
+OUTCOMES = ("new", "changed", "reprocessed", "unchanged", "rejected")
+MAX_REPORTED_REJECTS = 20
+
+
+class AccountingError(RuntimeError):
+    """Some discovered file has no outcome: the run is not committed."""
+
+
+@dataclass(frozen=True)
+class RunSummary:
+    run_id: str
+    flow_run_id: str | None
+    warehouse: str
+    source_root: str
+    started_at: datetime
+    finished_at: datetime
+    discovered: int
+    new: int
+    changed: int
+    reprocessed: int
+    unchanged: int
+    rejected: int
+    deleted: int
+    bytes_read: int
+    rejects: tuple[tuple[str, str, str], ...]  # the first few: path, reason, message
+
+    @property
+    def ingested(self) -> int:
+        return self.new + self.changed + self.reprocessed
+
+    def counts(self) -> dict[str, int]:
+        return {k: getattr(self, k) for k in ("discovered", *OUTCOMES, "deleted", "ingested")}
+
+    def as_dict(self) -> dict[str, Any]:
+        data = asdict(self) | {"ingested": self.ingested}
+        data["started_at"] = self.started_at.isoformat()
+        data["finished_at"] = self.finished_at.isoformat()
+        data["rejects"] = [list(r) for r in self.rejects]
+        return data
+
+
+def finish_run(
+    wh: Warehouse,
+    run_id: str,
+    flow_run_id: str | None,
+    source_root: str,
+    parameters: dict[str, Any],
+    started_at: datetime,
+    plan: Plan,
+    results: list[BatchResult],
+    version: str,
+) -> RunSummary:
+    """Stage deletions and the runs row, verify the accounting identity, then commit."""
+    staging = wh.staging_dir(run_id)
+    finished_at = datetime.now(UTC)
+    deleted = _stage_deletions(plan, staging, run_id, source_root, finished_at)
+    outcomes = _tally(plan, results)
+    summary = RunSummary(
+        run_id=run_id,
+        flow_run_id=flow_run_id,
+        warehouse=str(wh.root),
+        source_root=source_root,
+        started_at=started_at,
+        finished_at=finished_at,
+        discovered=plan.discovered,
+        new=outcomes["new"],
+        changed=outcomes["changed"],
+        reprocessed=outcomes["reprocessed"],
+        unchanged=outcomes["unchanged"],
+        rejected=outcomes["rejected"],
+        deleted=deleted,
+        bytes_read=sum(r.bytes_read for r in results),
+        rejects=tuple(rej for r in results for rej in r.rejects)[:MAX_REPORTED_REJECTS],
+    )
+    run_row = summary.counts() | {
+        "run_id": run_id,
+        "flow_run_id": flow_run_id,
+        "source_root": source_root,
+        "parameters": json.dumps(parameters, sort_keys=True, default=str),
+        "started_at": started_at,
+        "finished_at": finished_at,
+        "wirehouse_version": version,
+    }
+    write_parquet(rows_to_table([run_row], "runs"), staging / "runs-run.parquet")
+    commit_run(wh, run_id)
+    return summary
+
+
+def _tally(plan: Plan, results: list[BatchResult]) -> Counter[str]:
+    """Outcome counts, after checking discovered = new+changed+reprocessed+unchanged+rejected."""
+    outcomes: Counter[str] = Counter({"unchanged": plan.unchanged})
+    for result in results:
+        if result.outcomes() != result.planned:
+            raise AccountingError(
+                f"batch {result.index} had {result.planned} files but {result.outcomes()} "
+                "outcomes; not committing this run"
+            )
+        outcomes.update(result.counts)
+    accounted = sum(outcomes[o] for o in OUTCOMES)
+    if accounted != plan.discovered or set(outcomes) - set(OUTCOMES):
+        raise AccountingError(
+            f"discovered {plan.discovered} files but accounted for {accounted} "
+            f"({dict(outcomes)}); not committing this run"
+        )
+    return outcomes
+
+
+def _stage_deletions(
+    plan: Plan, staging: Path, run_id: str, source_root: str, now: datetime
+) -> int:
+    if not plan.deleted_file:
+        return 0
+    gone = pq.read_table(plan.deleted_file, columns=["source_path", "prev_version"]).to_pylist()
+    rows = [
+        {
+            "run_id": run_id,
+            "source_root": source_root,
+            "source_path": g["source_path"],
+            "event": "deleted",
+            "article_id": None,
+            "version": g["prev_version"],
+            "file_size": None,
+            "file_mtime_ns": None,
+            "raw_sha256": None,
+            "reject_reason": None,
+            "event_at": now,
+        }
+        for g in gone
+    ]
+    write_parquet(rows_to_table(rows, "file_events"), staging / "file_events-deleted.parquet")
+    return len(rows)

@@ -1,0 +1,166 @@
+"""Plan a run: compare what was discovered with the warehouse manifest, cut work batches.
+
+Unchanged files are decided here from `stat` alone (size and mtime as recorded), so a
+re-ingest of an unchanged corpus reads no file. Files that need reading are written to a
+work file whose row groups are the batches: a batch task gets only (file, row group).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from tasks.errors import TRANSIENT_REASONS
+from warehouse.catalog import create_views
+from warehouse.storage import Warehouse
+
+# What a run does with each discovered (or vanished) file.
+READ_ACTIONS = ("new", "check", "retry", "reprocess", "reject")
+MIN_BATCH = 50  # below this, splitting work across workers costs more than it saves
+
+
+@dataclass(frozen=True, slots=True)
+class BatchRef:
+    """A batch descriptor: which row group of which work file. Small and picklable."""
+
+    work_file: str
+    row_group: int
+    rows: int
+    index: int
+    of: int
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    discovered: int
+    unchanged: int
+    to_read: int
+    deleted_file: str | None  # Parquet of manifest rows whose files are gone
+    deleted: int
+    batches: tuple[BatchRef, ...]
+
+
+def batch_rows(to_read: int, batch_size: int, workers: int) -> int:
+    """Rows per batch: at most batch_size, but small corpora still use every worker."""
+    if to_read == 0:
+        return batch_size
+    spread = max(MIN_BATCH, math.ceil(to_read / workers))
+    return max(1, min(batch_size, spread))
+
+
+def plan_run(
+    discovery_file: Path,
+    wh: Warehouse,
+    source_root: str,
+    scratch: Path,
+    *,
+    force: bool,
+    batch_size: int,
+    workers: int,
+) -> Plan:
+    """Classify every file against the manifest and write the work and deletion files."""
+    con = duckdb.connect()
+    try:
+        create_views(con, wh)
+        con.execute(
+            _CLASSIFY, [str(discovery_file), source_root, force, list(TRANSIENT_REASONS)]
+        ).fetchall()
+        counts = dict(
+            con.execute("SELECT action, count(*) FROM classified GROUP BY action").fetchall()
+        )
+        discovered = con.execute(
+            "SELECT count(*) FROM read_parquet(?)", [str(discovery_file)]
+        ).fetchall()[0][0]
+        to_read = sum(counts.get(a, 0) for a in READ_ACTIONS)
+        rows = batch_rows(to_read, batch_size, workers)
+        work_file = scratch / "work.parquet"
+        n_groups = _write_grouped(
+            con.sql(
+                "SELECT * FROM classified WHERE list_contains(?, action) ORDER BY ordinal",
+                params=[list(READ_ACTIONS)],
+            ).to_arrow_reader(rows),
+            work_file,
+            rows,
+        )
+        deleted = counts.get("delete", 0)
+        deleted_file = None
+        if deleted:
+            deleted_file = scratch / "deleted.parquet"
+            con.execute(
+                f"COPY (SELECT * FROM classified WHERE action = 'delete' ORDER BY source_path) "
+                f"TO '{_quote(deleted_file)}' (FORMAT parquet)"
+            ).fetchall()
+    finally:
+        con.close()
+    sizes = _row_group_sizes(work_file) if n_groups else []
+    batches = tuple(
+        BatchRef(str(work_file), i, size, i + 1, len(sizes)) for i, size in enumerate(sizes)
+    )
+    return Plan(
+        discovered=discovered,
+        unchanged=counts.get("unchanged", 0),
+        to_read=to_read,
+        deleted_file=str(deleted_file) if deleted_file else None,
+        deleted=deleted,
+        batches=batches,
+    )
+
+
+_CLASSIFY = """
+CREATE TEMP TABLE classified AS
+WITH d AS (SELECT * FROM read_parquet($1)),
+     m AS (SELECT * FROM manifest WHERE source_root = $2)
+SELECT
+    coalesce(d.source_path, m.source_path) AS source_path,
+    d.ordinal, d.path_bytes, d.file_size, d.file_mtime_ns, d.problem, d.problem_message,
+    m.event AS prev_event, m.version AS prev_version, m.article_id AS prev_article_id,
+    m.raw_sha256 AS prev_raw_sha256, m.reject_reason AS prev_reject_reason,
+    CASE
+        WHEN d.source_path IS NULL AND m.event = 'deleted' THEN 'gone'
+        WHEN d.source_path IS NULL THEN 'delete'
+        WHEN d.problem IS NOT NULL AND m.event = 'rejected' AND m.reject_reason = d.problem
+            THEN 'unchanged'
+        WHEN d.problem IS NOT NULL THEN 'reject'
+        WHEN m.source_path IS NULL OR m.event = 'deleted' THEN 'new'
+        WHEN $3 THEN 'reprocess'
+        WHEN m.event = 'rejected' AND list_contains($4, m.reject_reason) THEN 'retry'
+        WHEN d.file_size = m.file_size AND d.file_mtime_ns = m.file_mtime_ns THEN 'unchanged'
+        ELSE 'check'
+    END AS action
+FROM d FULL OUTER JOIN m ON d.source_path = m.source_path
+"""
+
+
+def _write_grouped(reader: pa.RecordBatchReader, path: Path, rows: int) -> int:
+    """Write the reader's rows as row groups of exactly `rows` rows; return the group count."""
+    groups = 0
+    pending: list[pa.RecordBatch] = []
+    pending_rows = 0
+    with pq.ParquetWriter(path, reader.schema) as writer:
+        for batch in reader:
+            pending.append(batch)
+            pending_rows += batch.num_rows
+            while pending_rows >= rows:
+                table = pa.Table.from_batches(pending)
+                writer.write_table(table.slice(0, rows), row_group_size=rows)
+                rest = table.slice(rows)
+                pending, pending_rows = rest.to_batches(), rest.num_rows
+                groups += 1
+        if pending_rows:
+            writer.write_table(pa.Table.from_batches(pending), row_group_size=rows)
+            groups += 1
+    return groups
+
+
+def _row_group_sizes(path: Path) -> list[int]:
+    meta = pq.ParquetFile(path).metadata
+    return [meta.row_group(i).num_rows for i in range(meta.num_row_groups)]
+
+
+def _quote(path: Path) -> str:
+    return str(path).replace("'", "''")

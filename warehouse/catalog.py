@@ -1,0 +1,133 @@
+"""The DuckDB catalog: views over the committed Parquet files, and the read API.
+
+The `.duckdb` file holds only view definitions with absolute paths, so it works from any
+working directory (`duckdb data/wirehouse.duckdb`). It is rewritten only when the views
+change (new Wirehouse version, warehouse folder moved), never per run: committing a run
+just adds files that the views' globs already cover.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import duckdb
+
+from warehouse.storage import COMMITS, Warehouse, WarehouseError, ensure_layout
+
+# Views a user queries, in the order `wirehouse tables` lists them, with one line each.
+VIEW_DOCS: dict[str, str] = {
+    "articles": "the current version of every live document (one row per file)",
+    "article_versions": "every version ever ingested, including superseded and deleted ones",
+    "rejects": "files that could not be ingested, with a reason code, per run",
+    "runs": "one row per committed ingest run, with its counts",
+    "manifest": "the current state of every file seen: live, rejected or deleted",
+    "file_events": "per run, each file that appeared, changed, vanished or was rejected",
+}
+
+# Physical table behind each raw view (tests check every table has one).
+RAW_VIEWS = {
+    "article_versions": "articles",
+    "file_events": "file_events",
+    "rejects": "rejects",
+    "runs": "runs",
+}
+
+_DERIVED_VIEWS = {
+    # Latest event per file; run ids sort by start time.
+    "manifest": """
+        SELECT * FROM file_events
+        QUALIFY row_number() OVER (
+            PARTITION BY source_root, source_path ORDER BY run_id DESC) = 1""",
+    "articles": """
+        SELECT * FROM article_versions
+        WHERE article_id IN (SELECT article_id FROM manifest WHERE article_id IS NOT NULL)""",
+}
+
+
+def view_sql(wh: Warehouse) -> dict[str, str]:
+    """CREATE VIEW statements for this warehouse, in dependency order."""
+    statements = {}
+    for view, table in RAW_VIEWS.items():
+        pattern = _sql_string(f"{wh.root / COMMITS}/*/{table}-*.parquet")
+        statements[view] = (
+            f"CREATE OR REPLACE VIEW {view} AS "
+            f"SELECT * FROM read_parquet({pattern}, union_by_name = true)"
+        )
+    for view, body in _DERIVED_VIEWS.items():
+        statements[view] = f"CREATE OR REPLACE VIEW {view} AS {body.strip()}"
+    return statements
+
+
+def create_views(con: duckdb.DuckDBPyConnection, wh: Warehouse) -> None:
+    """Define the warehouse views in `con` (also usable on an in-memory connection)."""
+    for statement in view_sql(wh).values():
+        con.execute(statement)
+
+
+def ensure_catalog(wh: Warehouse) -> None:
+    """Create the warehouse folders and views if missing or out of date."""
+    ensure_layout(wh)
+    statements = view_sql(wh)
+    fingerprint = hashlib.sha256("\n".join(statements.values()).encode()).hexdigest()
+    if _stored_fingerprint(wh) == fingerprint:
+        return
+    try:
+        con = duckdb.connect(str(wh.catalog_file))
+    except duckdb.IOException as exc:
+        raise WarehouseError(
+            f"cannot update the catalog {wh.catalog_file}: {exc}. Close other DuckDB "
+            "sessions that have it open and run again."
+        ) from exc
+    with con:
+        con.execute("BEGIN")
+        create_views(con, wh)
+        con.execute(
+            "CREATE TABLE IF NOT EXISTS wirehouse_meta (key VARCHAR PRIMARY KEY, value VARCHAR)"
+        )
+        con.execute(
+            "INSERT OR REPLACE INTO wirehouse_meta VALUES ('views_sha256', ?)", [fingerprint]
+        )
+        con.execute("COMMIT")
+
+
+@contextmanager
+def connect(wh: Warehouse, *, read_only: bool = True) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A DuckDB connection to the warehouse catalog (read-only unless asked)."""
+    if not wh.exists():
+        raise WarehouseError(
+            f"no warehouse at {wh.root}: run `wirehouse ingest SOURCE_DIR --warehouse "
+            f"{wh.root}` first"
+        )
+    ensure_catalog(wh)
+    con = duckdb.connect(str(wh.catalog_file), read_only=read_only)
+    try:
+        yield con
+    finally:
+        con.close()
+
+
+def table_counts(con: duckdb.DuckDBPyConnection) -> list[tuple[str, int, str]]:
+    """(view, rows, description) for every user-facing view."""
+    return [
+        (view, con.execute(f"SELECT count(*) FROM {view}").fetchall()[0][0], doc)
+        for view, doc in VIEW_DOCS.items()
+    ]
+
+
+def _stored_fingerprint(wh: Warehouse) -> str | None:
+    if not wh.catalog_file.exists():
+        return None
+    try:
+        with duckdb.connect(str(wh.catalog_file), read_only=True) as con:
+            rows = con.execute(
+                "SELECT value FROM wirehouse_meta WHERE key = 'views_sha256'"
+            ).fetchall()
+    except duckdb.Error:
+        return None
+    return rows[0][0] if rows else None
+
+
+def _sql_string(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"

@@ -1,0 +1,224 @@
+"""Warehouse files on disk: atomic Parquet writes, per-run commits, and the writer lock.
+
+Layout of a warehouse folder:
+
+    wirehouse.duckdb              DuckDB catalog: views over the Parquet files
+    commits/<run_id>/<table>-*.parquet
+                                  every committed run's parts, all tables together
+    _staging/<run_id>/            a run in progress (never read by the views)
+    .lock                         held (flock) by the one run allowed to write
+
+A run writes everything into `_staging/<run_id>/` and commits with one `rename` of that
+folder into `commits/`. The rename is atomic, so readers see all of a run or none of it,
+and a run killed at any point leaves only a staging folder that the next run deletes.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import json
+import os
+import secrets
+import shutil
+import socket
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from warehouse.schemas import TABLES
+
+COMMITS = "commits"
+STAGING = "_staging"
+CATALOG_FILE = "wirehouse.duckdb"
+LOCK_FILE = ".lock"
+INIT_RUN_ID = "00000000T000000000000-init"  # sorts before every real run id
+PARQUET_OPTIONS = {"compression": "zstd", "compression_level": 3}
+
+
+class WarehouseError(RuntimeError):
+    """A warehouse problem the user can act on; the message says what to do."""
+
+
+class WarehouseLockedError(WarehouseError):
+    pass
+
+
+@dataclass(frozen=True)
+class Warehouse:
+    """Paths of one warehouse folder. Cheap to build and to send to worker processes."""
+
+    root: Path
+
+    @classmethod
+    def at(cls, root: str | os.PathLike[str]) -> Warehouse:
+        return cls(Path(root).expanduser().resolve())
+
+    @property
+    def commits(self) -> Path:
+        return self.root / COMMITS
+
+    @property
+    def staging(self) -> Path:
+        return self.root / STAGING
+
+    @property
+    def catalog_file(self) -> Path:
+        return self.root / CATALOG_FILE
+
+    def staging_dir(self, run_id: str) -> Path:
+        return self.staging / run_id
+
+    def exists(self) -> bool:
+        return (self.commits / INIT_RUN_ID).is_dir()
+
+    def committed_runs(self) -> list[str]:
+        if not self.commits.is_dir():
+            return []
+        return sorted(p.name for p in self.commits.iterdir() if not p.name.startswith("."))
+
+
+def new_run_id(now: datetime | None = None) -> str:
+    """Sortable by start time (the manifest orders events by it) and unique."""
+    now = now or datetime.now(UTC)
+    return f"{now:%Y%m%dT%H%M%S%f}-{secrets.token_hex(3)}"
+
+
+def write_parquet(table: pa.Table, path: Path, row_group_size: int | None = None) -> Path:
+    """Write `table` to `path` atomically: a temp name in the same folder, fsync, rename."""
+    tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
+    try:
+        pq.write_table(table, tmp, row_group_size=row_group_size, **PARQUET_OPTIONS)
+        _fsync_file(tmp)
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    return path
+
+
+def rows_to_table(rows: list[dict], table: str) -> pa.Table:
+    """Rows (dicts) to an Arrow table of the named warehouse table's schema."""
+    return pa.Table.from_pylist(rows, schema=TABLES[table])
+
+
+def ensure_layout(wh: Warehouse) -> None:
+    """Create the folders and the empty init commit, so every view has a file to read."""
+    wh.commits.mkdir(parents=True, exist_ok=True)
+    wh.staging.mkdir(parents=True, exist_ok=True)
+    if wh.exists():
+        return
+    staging = wh.staging_dir(INIT_RUN_ID)
+    shutil.rmtree(staging, ignore_errors=True)
+    staging.mkdir(parents=True)
+    for name, schema in TABLES.items():
+        write_parquet(schema.empty_table(), staging / f"{name}-init.parquet")
+    commit_run(wh, INIT_RUN_ID)
+
+
+def commit_run(wh: Warehouse, run_id: str) -> Path:
+    """Publish a staged run: one atomic rename makes all of its files visible at once."""
+    staged, final = wh.staging_dir(run_id), wh.commits / run_id
+    _fsync_dir(staged)
+    os.rename(staged, final)
+    _fsync_dir(wh.commits)
+    return final
+
+
+def begin_run(wh: Warehouse, run_id: str) -> tuple[Path, Path]:
+    """Under the lock: clear dead runs' leftovers, make this run's staging and scratch folders.
+
+    Staging holds the parts that will be committed; scratch holds planning files that never
+    are. Both live inside the warehouse so the commit rename stays on one filesystem.
+    """
+    discard_staging(wh)
+    staging, scratch = wh.staging_dir(run_id), wh.staging / f"{run_id}.scratch"
+    staging.mkdir(parents=True)
+    scratch.mkdir(parents=True)
+    return staging, scratch
+
+
+def discard_staging(wh: Warehouse) -> list[str]:
+    """Delete staging folders of runs that died before committing. Call under the lock."""
+    removed = []
+    if wh.staging.is_dir():
+        for leftover in wh.staging.iterdir():
+            shutil.rmtree(leftover, ignore_errors=True)
+            removed.append(leftover.name)
+    return removed
+
+
+@contextlib.contextmanager
+def writer_lock(wh: Warehouse, run_id: str, timeout: float) -> Iterator[None]:
+    """Hold the warehouse's single-writer lock; wait up to `timeout` s for it, then fail.
+
+    flock is released by the kernel when the holder dies, even by SIGKILL, so a crashed
+    run never leaves a stale lock behind.
+    """
+    wh.root.mkdir(parents=True, exist_ok=True)
+    fd = os.open(wh.root / LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        _acquire(fd, wh, timeout)
+        holder = {
+            "run_id": run_id,
+            "pid": os.getpid(),
+            "host": socket.gethostname(),
+            "since": datetime.now(UTC).isoformat(timespec="seconds"),
+        }
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, json.dumps(holder).encode(), 0)
+        yield
+    finally:
+        os.close(fd)  # closing the descriptor releases the lock
+
+
+def _acquire(fd: int, wh: Warehouse, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return
+        except BlockingIOError:
+            if time.monotonic() >= deadline:
+                raise WarehouseLockedError(_locked_message(fd, wh, timeout)) from None
+            time.sleep(0.2)
+
+
+def _locked_message(fd: int, wh: Warehouse, timeout: float) -> str:
+    try:
+        holder = json.loads(os.pread(fd, 4096, 0) or b"{}")
+    except ValueError:
+        holder = {}
+    who = (
+        f"run {holder.get('run_id')} (pid {holder.get('pid')} on {holder.get('host')}, "
+        f"since {holder.get('since')})"
+        if holder
+        else "another run"
+    )
+    return (
+        f"warehouse {wh.root} is being written by {who}; waited {timeout:.0f}s. "
+        "Wait for that run to finish, or allow a longer wait with --lock-timeout "
+        "(WIREHOUSE_LOCK_TIMEOUT)."
+    )
+
+
+def _fsync_file(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _fsync_dir(path: Path) -> None:
+    """Persist a folder's entries (new names, renames); file contents are synced on write."""
+    fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)

@@ -1,0 +1,265 @@
+"""The `wirehouse` command line: ingest folders, list tables, query with DuckDB SQL."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+app = typer.Typer(
+    help="Wirehouse: messy news text files in, clean Parquet tables out, queried with DuckDB.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+console = Console()
+errors = Console(stderr=True)
+
+# Prefect settings Wirehouse chooses unless the user set them: no telemetry calls (the
+# machine may be offline, and each failed call logs an error), and only warnings from
+# Prefect's own machinery (temporary-server chatter) while flow and task run logs, the
+# progress a user wants to see, stay at INFO.
+PREFECT_DEFAULTS = {
+    "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+    "DO_NOT_TRACK": "1",
+    "PREFECT_LOGGING_LEVEL": "WARNING",
+    "PREFECT_LOGGING_LOGGERS_PREFECT_FLOW_RUNS_LEVEL": "INFO",
+    "PREFECT_LOGGING_LOGGERS_PREFECT_TASK_RUNS_LEVEL": "INFO",
+}
+
+
+class OutputFormat(StrEnum):
+    table = "table"
+    csv = "csv"
+    json = "json"
+
+
+WarehouseOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--warehouse",
+        "-w",
+        help="Warehouse folder [default: ./data or WIREHOUSE_WAREHOUSE].",
+        show_default=False,
+    ),
+]
+FormatOption = Annotated[OutputFormat, typer.Option("--format", "-f", help="Output format.")]
+
+
+@app.callback()
+def _setup() -> None:
+    for key, value in PREFECT_DEFAULTS.items():
+        os.environ.setdefault(key, value)
+
+
+@app.command()
+def ingest(
+    source_dir: Annotated[Path, typer.Argument(help="Folder of raw article files.")],
+    warehouse: WarehouseOption = None,
+    source: Annotated[str | None, typer.Option(help="Outlet slug for every file.")] = None,
+    folder_source: Annotated[
+        list[str] | None,
+        typer.Option(help="FOLDER=SLUG: files under FOLDER get outlet SLUG (repeatable)."),
+    ] = None,
+    force: Annotated[bool, typer.Option(help="Reprocess unchanged files too.")] = False,
+    include: Annotated[
+        list[str] | None, typer.Option(help="File-name glob to ingest (repeatable).")
+    ] = None,
+    exclude: Annotated[
+        list[str] | None, typer.Option(help="File-name glob to skip (repeatable).")
+    ] = None,
+    batch_size: Annotated[int | None, typer.Option(help="Most files per batch task.")] = None,
+    workers: Annotated[int | None, typer.Option(help="Worker processes.")] = None,
+    runner: Annotated[
+        str | None, typer.Option(help="Task runner: process (all cores) or thread.")
+    ] = None,
+    max_file_bytes: Annotated[int | None, typer.Option(help="Reject larger files.")] = None,
+    outlets_file: Annotated[Path | None, typer.Option(help="Extra outlet registry (TOML).")] = None,
+    lock_timeout: Annotated[
+        float | None, typer.Option(help="Seconds to wait for a running ingest.")
+    ] = None,
+    show: Annotated[int, typer.Option(help="Articles of this run to print.")] = 20,
+) -> None:
+    """Ingest SOURCE_DIR (recursively) into the warehouse and show what landed."""
+    from flows.ingest import ingest as ingest_flow
+    from flows.runners import make_task_runner
+    from wirehouse.settings import IngestOptions, Settings
+
+    options = IngestOptions(
+        source=source,
+        folder_sources=_pairs(folder_source),
+        include=include,
+        exclude=exclude,
+        batch_size=batch_size,
+        workers=workers,
+        max_file_bytes=max_file_bytes,
+        outlets_file=str(outlets_file) if outlets_file else None,
+        lock_timeout=lock_timeout,
+    )
+    settings = Settings().with_overrides(workers=workers, runner=runner)
+    flow = ingest_flow.with_options(task_runner=make_task_runner(settings))
+    summary = _fail_cleanly(
+        lambda: flow(str(source_dir), str(warehouse) if warehouse else None, force, options)
+    )
+    _print_summary(summary, show)
+
+
+@app.command()
+def query(
+    sql: Annotated[str, typer.Argument(help="DuckDB SQL over the warehouse views.")],
+    warehouse: WarehouseOption = None,
+    fmt: FormatOption = OutputFormat.table,
+    param: Annotated[
+        list[str] | None,
+        typer.Option("--param", "-p", help="Value for the next `?` placeholder (repeatable)."),
+    ] = None,
+    limit: Annotated[int, typer.Option(help="Most rows printed in table format.")] = 1000,
+) -> None:
+    """Run SQL against the warehouse (read-only) and print the result."""
+    from warehouse.catalog import connect
+
+    def run() -> tuple[list[str], list[tuple[Any, ...]]]:
+        with connect(_warehouse(warehouse)) as con:
+            cursor = con.execute(sql, param or [])
+            return [d[0] for d in cursor.description or []], cursor.fetchall()
+
+    columns, rows = _fail_cleanly(run)
+    _emit(columns, rows, fmt, limit)
+
+
+@app.command()
+def tables(warehouse: WarehouseOption = None, fmt: FormatOption = OutputFormat.table) -> None:
+    """List the warehouse views with their row counts."""
+    from warehouse.catalog import connect, table_counts
+
+    def run() -> list[tuple[str, int, str]]:
+        with connect(_warehouse(warehouse)) as con:
+            return table_counts(con)
+
+    _emit(["table", "rows", "what"], _fail_cleanly(run), fmt, limit=100)
+
+
+def _warehouse(given: Path | None) -> Any:
+    from warehouse.storage import Warehouse
+    from wirehouse.settings import Settings
+
+    return Warehouse.at(given if given is not None else Settings().warehouse)
+
+
+def _pairs(items: list[str] | None) -> dict[str, str] | None:
+    if not items:
+        return None
+    pairs = {}
+    for item in items:
+        folder, sep, slug = item.partition("=")
+        if not sep or not folder or not slug:
+            raise typer.BadParameter(f"{item!r} is not FOLDER=SLUG", param_hint="--folder-source")
+        pairs[folder] = slug
+    return pairs
+
+
+def _fail_cleanly(action: Any) -> Any:
+    """Run `action`; turn expected failures into one red line and exit code 1."""
+    import duckdb
+    from pydantic import ValidationError
+
+    from warehouse.storage import WarehouseError
+
+    try:
+        return action()
+    except (WarehouseError, FileNotFoundError, ValidationError, duckdb.Error) as exc:
+        errors.print(f"[red]error:[/red] {exc}", highlight=False)
+        raise typer.Exit(1) from None
+
+
+def _print_summary(summary: dict[str, Any], show: int) -> None:
+    from tasks.report import COUNT_HELP
+    from warehouse.catalog import connect
+    from warehouse.storage import Warehouse
+
+    counts = Table(title=f"Run {summary['run_id']}", title_justify="left")
+    for column in ("count", "files", "meaning"):
+        counts.add_column(column, justify="right" if column == "files" else "left")
+    for name in COUNT_HELP:
+        counts.add_row(name, f"{summary[name]:,}", COUNT_HELP[name])
+    console.print(counts)
+    with connect(Warehouse.at(summary["warehouse"])) as con:
+        rows = con.execute(_LANDED_SQL, [summary["run_id"], show]).fetchall()
+    if rows:
+        _emit(
+            ["file", "source", "date", "language", "title"],
+            rows,
+            OutputFormat.table,
+            limit=show,
+            title="Landed in this run",
+        )
+    if not summary["ingested"]:
+        console.print(f"Nothing new or changed: {summary['unchanged']:,} files unchanged.")
+    elif summary["ingested"] > len(rows):
+        console.print(f"… and {summary['ingested'] - len(rows):,} more.")
+    for path, reason, message in summary["rejects"]:
+        errors.print(f"[yellow]rejected[/yellow] {path}: {reason} ({message})", highlight=False)
+    console.print(
+        f'Warehouse: {summary["warehouse"]}. Try: wirehouse query "SELECT source, language, '
+        f'count(*) FROM articles GROUP BY ALL" --warehouse {summary["warehouse"]}',
+        highlight=False,
+        soft_wrap=True,
+    )
+
+
+# A date without a year shows as ????-MM-DD: the month and day are known, the year is not.
+_LANDED_SQL = """
+SELECT source_path, source,
+       coalesce(CAST(published_date AS VARCHAR),
+                CASE WHEN pub_month IS NOT NULL THEN
+                    coalesce(CAST(pub_year AS VARCHAR), '????') || '-'
+                    || lpad(CAST(pub_month AS VARCHAR), 2, '0') || '-'
+                    || coalesce(lpad(CAST(pub_day AS VARCHAR), 2, '0'), '??') END) AS date,
+       language, title
+FROM articles WHERE run_id = ? ORDER BY source_path LIMIT ?
+"""
+
+
+def _emit(
+    columns: list[str],
+    rows: list[tuple[Any, ...]],
+    fmt: OutputFormat,
+    limit: int,
+    title: str | None = None,
+) -> None:
+    if fmt is OutputFormat.json:
+        sys.stdout.write(
+            json.dumps(
+                [dict(zip(columns, r, strict=True)) for r in rows],
+                default=str,
+                ensure_ascii=False,
+                indent=1,
+            )
+            + "\n"
+        )
+    elif fmt is OutputFormat.csv:
+        import csv
+
+        writer = csv.writer(sys.stdout, lineterminator="\n")
+        writer.writerow(columns)
+        writer.writerows(rows)
+    else:
+        table = Table(title=title, title_justify="left")
+        for column in columns:
+            table.add_column(column, overflow="fold")
+        for row in rows[:limit]:
+            table.add_row(*("∅" if v is None else str(v) for v in row))
+        console.print(table)
+        if len(rows) > limit:
+            console.print(f"({len(rows):,} rows, first {limit} shown; use --format csv for all)")
+
+
+def main() -> None:  # pragma: no cover - console entry point
+    app()

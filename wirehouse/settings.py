@@ -1,0 +1,137 @@
+"""One typed settings object for every Wirehouse entry point (CLI, flows, tests).
+
+Values come, in rising priority, from the defaults below, `WIREHOUSE_*` environment
+variables, and explicit overrides (CLI options or flow parameters). Build it once at the
+entry point and pass it down; nothing here is evaluated at import time.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+RunnerKind = Literal["process", "thread"]
+
+
+class Settings(BaseSettings):
+    """Everything a run can be tuned with; defaults work on a laptop."""
+
+    model_config = SettingsConfigDict(env_prefix="WIREHOUSE_", extra="forbid")
+
+    warehouse: Path = Field(
+        default=Path("data"),
+        description="Folder holding the Parquet tables and the DuckDB catalog file.",
+    )
+    batch_size: int = Field(
+        default=2000,
+        ge=1,
+        le=100_000,
+        description="Most files one Prefect task processes; batches are also split so "
+        "every worker gets one when the corpus is small.",
+    )
+    workers: int = Field(
+        default_factory=lambda: os.cpu_count() or 1,
+        ge=1,
+        le=256,
+        description="Parallel worker processes for the batch tasks.",
+    )
+    runner: RunnerKind = Field(
+        default="process",
+        description="Task runner: 'process' (uses every core) or 'thread' (one core, "
+        "no worker start-up cost; handy for tiny inputs and debugging).",
+    )
+    include: list[str] = Field(
+        default_factory=lambda: ["*"],
+        description="Glob patterns (on the file name) of files to ingest. Hidden files "
+        "and folders (starting with '.') are never ingested.",
+    )
+    exclude: list[str] = Field(
+        default_factory=list, description="Glob patterns (on the file name) to skip."
+    )
+    max_file_bytes: int = Field(
+        default=50 * 1024 * 1024,
+        ge=1,
+        description="Files larger than this are rejected (reason 'too_large') unread.",
+    )
+    source: str | None = Field(
+        default=None,
+        description="Outlet slug forced on every file of the ingest (e.g. 'tass').",
+    )
+    folder_sources: dict[str, str] = Field(
+        default_factory=dict,
+        description="Folder (relative to the ingest root) -> outlet slug; files under "
+        "the folder get that outlet. The longest matching folder wins.",
+    )
+    outlets_file: Path | None = Field(
+        default=None,
+        description="Extra outlet registry (TOML) merged over the built-in one.",
+    )
+    language_min_chars: int = Field(
+        default=20,
+        ge=1,
+        description="Texts with fewer letters than this get language NULL.",
+    )
+    language_seed: int = Field(
+        default=0, description="Seed for langdetect, so answers are repeatable."
+    )
+    lock_timeout: float = Field(
+        default=600.0,
+        ge=0,
+        description="Seconds a run waits for another run's warehouse lock before failing.",
+    )
+    force: bool = Field(
+        default=False,
+        description="Reprocess every file, even unchanged ones (after a registry or "
+        "model change). Never duplicates rows in `articles`.",
+    )
+
+    @field_validator("source")
+    @classmethod
+    def _slug_lowercase(cls, value: str | None) -> str | None:
+        return value.strip().lower() or None if value else None
+
+    @field_validator("folder_sources")
+    @classmethod
+    def _folders_normalized(cls, value: dict[str, str]) -> dict[str, str]:
+        return {k.strip("/"): v.strip().lower() for k, v in value.items()}
+
+    def with_overrides(self, **overrides: Any) -> Settings:
+        """A copy with the given fields replaced; `None` means 'keep the current value'."""
+        given = {k: v for k, v in overrides.items() if v is not None}
+        return Settings.model_validate(self.model_dump() | given)
+
+
+class IngestOptions(BaseModel):
+    """Per-run knobs of the ingest flow (its form in the Prefect UI); unset = from Settings."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    source: str | None = Field(
+        default=None, description="Force this outlet slug (e.g. 'tass') on every file."
+    )
+    folder_sources: dict[str, str] | None = Field(
+        default=None, description="Folder (relative to the source folder) -> outlet slug."
+    )
+    include: list[str] | None = Field(
+        default=None, description="File-name globs to ingest, e.g. ['*.txt']; default: all."
+    )
+    exclude: list[str] | None = Field(default=None, description="File-name globs to skip.")
+    batch_size: int | None = Field(
+        default=None, ge=1, le=100_000, description="Most files per batch task."
+    )
+    workers: int | None = Field(
+        default=None, ge=1, le=256, description="Batches are cut so this many workers get one."
+    )
+    max_file_bytes: int | None = Field(
+        default=None, ge=1, description="Reject larger files unread (reason 'too_large')."
+    )
+    outlets_file: str | None = Field(
+        default=None, description="Extra outlet registry (TOML) merged over the built-in one."
+    )
+    lock_timeout: float | None = Field(
+        default=None, ge=0, description="Seconds to wait for another run on the same warehouse."
+    )
