@@ -102,7 +102,7 @@ _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         # "МОСКВА, 28 июля. /ТАСС/.", "BERLIN, 28. Juli 2017 (dpa) -", "MADRID, 28 de julio (EFE)"
         (
             "dateline",
-            rf"^{_CITY},\s*{_DAY}\.?\s+(?:de\s+)?{_MONTH}(?:\s+(?:de\s+)?{_YEAR})?"
+            rf"^{_CITY},\s*{_DAY}\.?\s+(?:de\s+)?{_MONTH}(?:\s+(?:de\s+)?{_YEAR}(?:\s*(?:года|г\.))?)?"
             rf"{_AFTER}",
         ),
         # "MOSCOW, 28.07.2017 -"

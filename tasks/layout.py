@@ -24,7 +24,7 @@ class Layout:
 
 def split_layout(text: str, registry: Registry) -> Layout:
     """Find the title and lede, drop chrome and sign-off lines, keep the rest as the body."""
-    lines = text.split("\n")
+    lines = [line.strip() for line in text.split("\n")]
     chrome_hits: list[str] = []
     kept: list[str] = []
     for line in lines:

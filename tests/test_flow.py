@@ -16,15 +16,22 @@ pytestmark = pytest.mark.usefixtures("prefect_server")
 # The issue's table: source, published_date, (month, day), title.
 EXPECTED = {
     "000_ef1758e8d78d9052.txt": (
-        "tass", None, (7, 28),
+        "tass",
+        None,
+        (7, 28),
         "Lavrov tells Tillerson Russia ready to normalize relations with US",
     ),
     "001_c3068d83a41f7ce5.txt": (None, date(2017, 7, 28), (7, 28), None),
     "002_8dbeb891fb4c8d83.txt": (
-        None, None, (None, None), "Tillerson, Lavrov discuss damaged US-Russia ties",
+        None,
+        None,
+        (None, None),
+        "Tillerson, Lavrov discuss damaged US-Russia ties",
     ),
     "003_e72f4309ebf72042.txt": (
-        "eir", date(2017, 6, 23), (6, 23),
+        "eir",
+        date(2017, 6, 23),
+        (6, 23),
         "Lavrov Delivers a Message to Tillerson: Does the U.S. Want an Improvement of "
         "Relations with Russia, Or Not?",
     ),
@@ -41,10 +48,13 @@ def seeds_warehouse(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dic
 
 def test_seeds_land_as_the_issue_expects(seeds_warehouse):
     warehouse, summary = seeds_warehouse
-    rows = query(warehouse, """
+    rows = query(
+        warehouse,
+        """
         SELECT source_path, source, published_date, pub_year, pub_month, pub_day, title,
                language, body
-        FROM articles ORDER BY source_path""")
+        FROM articles ORDER BY source_path""",
+    )
     assert [r[0] for r in rows] == sorted(EXPECTED)
     for path, source, published, year, month, day, title, language, body in rows:
         want_source, want_date, (want_month, want_day), want_title = EXPECTED[path]
@@ -60,15 +70,21 @@ def test_seeds_land_as_the_issue_expects(seeds_warehouse):
 
 def test_year_is_never_guessed(seeds_warehouse):
     warehouse, _ = seeds_warehouse
-    (row,) = query(warehouse, """SELECT pub_year, published_date, date_text, date_source
-                                 FROM articles WHERE source_path LIKE '000_%'""")
+    (row,) = query(
+        warehouse,
+        """SELECT pub_year, published_date, date_text, date_source
+                                 FROM articles WHERE source_path LIKE '000_%'""",
+    )
     assert row == (None, None, "MOSCOW, July 28", "dateline")
 
 
 def test_provenance_columns(seeds_warehouse):
     warehouse, summary = seeds_warehouse
-    rows = query(warehouse, """SELECT source_path, file_size, raw_sha256, encoding, run_id,
-                                      source_root FROM articles""")
+    rows = query(
+        warehouse,
+        """SELECT source_path, file_size, raw_sha256, encoding, run_id,
+                                      source_root FROM articles""",
+    )
     for path, size, raw_sha, encoding, run_id, root in rows:
         assert size == (SEEDS / path).stat().st_size
         assert len(raw_sha) == 64 and encoding == "utf_8"
@@ -111,21 +127,31 @@ def test_changed_deleted_touched_and_rejected_files(seeds_copy, tmp_path):
 
     second = run_ingest(seeds_copy, warehouse)
 
-    assert {k: second[k] for k in ("discovered", "new", "changed", "unchanged", "rejected",
-                                   "deleted")} == {
-        "discovered": 6, "new": 0, "changed": 1, "unchanged": 3, "rejected": 2, "deleted": 1,
+    assert {
+        k: second[k] for k in ("discovered", "new", "changed", "unchanged", "rejected", "deleted")
+    } == {
+        "discovered": 6,
+        "new": 0,
+        "changed": 1,
+        "unchanged": 3,
+        "rejected": 2,
+        "deleted": 1,
     }
     live = dict(query(warehouse, "SELECT source_path, version FROM articles"))
     assert "004_cd3fca1b6fed57ec.txt" not in live
     assert live["002_8dbeb891fb4c8d83.txt"] == 2 and live["003_e72f4309ebf72042.txt"] == 1
-    history = query(warehouse, """SELECT version, body LIKE '%late paragraph%'
+    history = query(
+        warehouse,
+        """SELECT version, body LIKE '%late paragraph%'
                                   FROM article_versions
-                                  WHERE source_path = '002_8dbeb891fb4c8d83.txt' ORDER BY 1""")
+                                  WHERE source_path = '002_8dbeb891fb4c8d83.txt' ORDER BY 1""",
+    )
     assert history == [(1, False), (2, True)]
-    assert query(warehouse, """SELECT event FROM manifest
-                               WHERE source_path = '004_cd3fca1b6fed57ec.txt'""") == [
-        ("deleted",)
-    ]
+    assert query(
+        warehouse,
+        """SELECT event FROM manifest
+                               WHERE source_path = '004_cd3fca1b6fed57ec.txt'""",
+    ) == [("deleted",)]
     rejects = dict(query(warehouse, "SELECT source_path, reason FROM rejects"))
     assert rejects == {"picture.txt": "binary", "empty.txt": "empty"}
 
@@ -172,7 +198,10 @@ def test_catalog_works_from_any_directory(seeds_warehouse, tmp_path):
     )
     out = subprocess.run(
         [sys.executable, "-c", script, str(warehouse / "wirehouse.duckdb")],
-        cwd=tmp_path, capture_output=True, text=True, check=True,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=True,
     )
     assert out.stdout.strip() == "5"
 

@@ -1,4 +1,8 @@
-"""Arrow schemas of the warehouse tables: the one source of truth for writers, views and tests."""
+"""Arrow schemas of the warehouse tables: the one source of truth for writers, views and docs.
+
+Every column carries its description in the field metadata; `python -m warehouse.schemas`
+prints the README's table reference from it (a test keeps the two in step).
+"""
 
 from __future__ import annotations
 
@@ -6,156 +10,161 @@ import pyarrow as pa
 
 UTC_TS = pa.timestamp("us", tz="UTC")
 
+
+def _col(name: str, dtype: pa.DataType, doc: str, *, required: bool = False) -> pa.Field:
+    return pa.field(name, dtype, nullable=not required, metadata={"doc": doc})
+
+
+def _run_id() -> pa.Field:
+    return _col("run_id", pa.string(), "The ingest run that wrote the row.", required=True)
+
+
+def _root() -> pa.Field:
+    return _col("source_root", pa.string(), "Absolute ingest folder.", required=True)
+
+
+def _path() -> pa.Field:
+    return _col("source_path", pa.string(), "File path relative to `source_root`.", required=True)
+
+
 ARTICLES = pa.schema(
     [
-        pa.field(
+        _col(
             "article_id",
             pa.string(),
-            nullable=False,
-            metadata={"doc": "Id of this version of the document (stable across re-runs)."},
+            "Id of this version of the file's article; the same on every re-run.",
+            required=True,
         ),
-        pa.field(
-            "source_root",
-            pa.string(),
-            nullable=False,
-            metadata={"doc": "Absolute ingest root the file was found under."},
-        ),
-        pa.field(
-            "source_path",
-            pa.string(),
-            nullable=False,
-            metadata={"doc": "Path relative to the ingest root."},
-        ),
-        pa.field(
+        _root(),
+        _path(),
+        _col(
             "version",
             pa.int32(),
-            nullable=False,
-            metadata={"doc": "1 for the first content seen at this path, +1 per change."},
+            "1 for the first content seen at the path, +1 per change (or forced reprocessing).",
+            required=True,
         ),
-        pa.field("title", pa.string()),
-        pa.field("lede", pa.string(), metadata={"doc": "Standfirst under the title, if any."}),
-        pa.field(
+        _col("title", pa.string(), "Headline, when the layout shows one; else NULL."),
+        _col("lede", pa.string(), "Standfirst between headline and dateline, if any."),
+        _col(
             "body",
             pa.string(),
-            nullable=False,
-            metadata={"doc": "Normalized text without outlet chrome, title and lede."},
+            "Normalized text without chrome, headline, lede and sign-off (the dateline stays).",
+            required=True,
         ),
-        pa.field(
+        _col(
             "content_sha256",
             pa.string(),
-            nullable=False,
-            metadata={"doc": "SHA-256 of the normalized title + body."},
+            "SHA-256 of title and body: the same article in any encoding has the same hash.",
+            required=True,
         ),
-        pa.field("char_count", pa.int32(), nullable=False),
-        pa.field("pub_year", pa.int16()),
-        pa.field("pub_month", pa.int8()),
-        pa.field("pub_day", pa.int8()),
-        pa.field(
+        _col("char_count", pa.int32(), "Characters in `body`.", required=True),
+        _col("pub_year", pa.int16(), "Publication year, when the text states it."),
+        _col("pub_month", pa.int8(), "Publication month, when stated."),
+        _col("pub_day", pa.int8(), "Publication day of month, when stated."),
+        _col(
             "published_date",
             pa.date32(),
-            metadata={"doc": "Set only when year, month and day are all stated."},
+            "Publication date, only when year, month and day are all stated.",
         ),
-        pa.field("date_text", pa.string(), metadata={"doc": "The text the date was read from."}),
-        pa.field(
+        _col("date_text", pa.string(), "The dateline or header text the date was read from."),
+        _col(
             "date_source",
             pa.string(),
-            metadata={"doc": "Where the date came from: dateline, header or invalid."},
+            "`dateline`, `header`, or `invalid` (a stated date that cannot exist); NULL when none.",
         ),
-        pa.field("language", pa.string(), metadata={"doc": "ISO 639-1 code from langdetect."}),
-        pa.field("language_prob", pa.float32()),
-        pa.field("source", pa.string(), metadata={"doc": "Outlet slug; NULL when unknown."}),
-        pa.field(
+        _col(
+            "language",
+            pa.string(),
+            "langdetect code (ISO 639-1, or `zh-cn`/`zh-tw`); NULL for too little text.",
+        ),
+        _col("language_prob", pa.float32(), "langdetect's probability for `language`."),
+        _col("source", pa.string(), "Outlet slug (`tass`, `reuters`, …); NULL when unknown."),
+        _col(
             "source_evidence",
             pa.string(),
-            metadata={"doc": "Why: rule and matched text, e.g. 'dateline:/TASS/'."},
+            "Why that outlet: `chrome`, `signoff`, "
+            "`dateline:<text>`, `folder:<dir>` or `override`.",
         ),
-        pa.field(
-            "encoding",
-            pa.string(),
-            nullable=False,
-            metadata={"doc": "Detected encoding of the raw bytes."},
+        _col("encoding", pa.string(), "Encoding the raw bytes were decoded from.", required=True),
+        _col("had_bom", pa.bool_(), "The file started with a byte-order mark.", required=True),
+        _col("mojibake_fixed", pa.bool_(), "ftfy repaired mis-decoded text.", required=True),
+        _col(
+            "decode_errors", pa.int32(), "Bytes replaced by U+FFFD while decoding.", required=True
         ),
-        pa.field("had_bom", pa.bool_(), nullable=False),
-        pa.field("mojibake_fixed", pa.bool_(), nullable=False),
-        pa.field(
-            "decode_errors",
-            pa.int32(),
-            nullable=False,
-            metadata={"doc": "Bytes replaced with U+FFFD while decoding."},
-        ),
-        pa.field("raw_sha256", pa.string(), nullable=False),
-        pa.field("file_size", pa.int64(), nullable=False),
-        pa.field("file_mtime", UTC_TS, nullable=False),
-        pa.field("ingested_at", UTC_TS, nullable=False),
-        pa.field("run_id", pa.string(), nullable=False),
+        _col("raw_sha256", pa.string(), "SHA-256 of the file's bytes.", required=True),
+        _col("file_size", pa.int64(), "File size in bytes.", required=True),
+        _col("file_mtime", UTC_TS, "File modification time.", required=True),
+        _col("ingested_at", UTC_TS, "Start of the run that ingested this version.", required=True),
+        _run_id(),
     ]
 )
 
-# One row per file whose state changed in a run (unchanged files add nothing). The latest
-# event per (source_root, source_path) is the file's current state: the `manifest` view.
 FILE_EVENTS = pa.schema(
     [
-        pa.field("run_id", pa.string(), nullable=False),
-        pa.field("source_root", pa.string(), nullable=False),
-        pa.field("source_path", pa.string(), nullable=False),
-        pa.field(
+        _run_id(),
+        _root(),
+        _path(),
+        _col(
             "event",
             pa.string(),
-            nullable=False,
-            metadata={"doc": "new | changed | reprocessed | touched | rejected | deleted"},
+            "`new`, `changed`, `reprocessed`, `touched` (mtime only), `rejected` or `deleted`.",
+            required=True,
         ),
-        pa.field(
+        _col(
             "article_id",
             pa.string(),
-            metadata={"doc": "The live article version after this event, if any."},
+            "The live article version after the event; NULL when the file is rejected or deleted.",
         ),
-        pa.field("version", pa.int32()),
-        pa.field("file_size", pa.int64()),
-        pa.field("file_mtime_ns", pa.int64()),
-        pa.field("raw_sha256", pa.string()),
-        pa.field("reject_reason", pa.string()),
-        pa.field("event_at", UTC_TS, nullable=False),
+        _col("version", pa.int32(), "Article version after the event."),
+        _col("file_size", pa.int64(), "Size when the event was recorded."),
+        _col("file_mtime_ns", pa.int64(), "Modification time (ns) when recorded."),
+        _col("raw_sha256", pa.string(), "SHA-256 of the bytes, when read."),
+        _col("reject_reason", pa.string(), "For `rejected`: the reason code."),
+        _col("event_at", UTC_TS, "When the event was recorded.", required=True),
     ]
 )
 
 REJECTS = pa.schema(
     [
-        pa.field("run_id", pa.string(), nullable=False),
-        pa.field("source_root", pa.string(), nullable=False),
-        pa.field("source_path", pa.string(), nullable=False),
-        pa.field(
+        _run_id(),
+        _root(),
+        _path(),
+        _col(
             "reason",
             pa.string(),
-            nullable=False,
-            metadata={"doc": "Stable machine-readable code, e.g. binary, empty, too_large."},
+            "Stable code: `empty`, `binary`, `too_large`, `no_text`, "
+            "`undecodable`, `unreadable`, `vanished`, … (see below).",
+            required=True,
         ),
-        pa.field("error_type", pa.string(), nullable=False),
-        pa.field("message", pa.string(), nullable=False),
-        pa.field("file_size", pa.int64()),
-        pa.field("raw_sha256", pa.string()),
-        pa.field("rejected_at", UTC_TS, nullable=False),
+        _col("error_type", pa.string(), "Exception class behind the rejection.", required=True),
+        _col("message", pa.string(), "What went wrong, for a human.", required=True),
+        _col("file_size", pa.int64(), "Size in bytes, when known."),
+        _col("raw_sha256", pa.string(), "SHA-256 of the bytes, when they were read."),
+        _col("rejected_at", UTC_TS, "Start of the run.", required=True),
     ]
 )
 
 RUNS = pa.schema(
     [
-        pa.field("run_id", pa.string(), nullable=False),
-        pa.field("flow_run_id", pa.string()),
-        pa.field("source_root", pa.string(), nullable=False),
-        pa.field("parameters", pa.string(), nullable=False, metadata={"doc": "JSON."}),
-        pa.field("started_at", UTC_TS, nullable=False),
-        pa.field("finished_at", UTC_TS, nullable=False),
-        pa.field("discovered", pa.int64(), nullable=False),
-        pa.field("new", pa.int64(), nullable=False),
-        pa.field("changed", pa.int64(), nullable=False),
-        pa.field("reprocessed", pa.int64(), nullable=False),
-        pa.field("unchanged", pa.int64(), nullable=False),
-        pa.field("rejected", pa.int64(), nullable=False),
-        pa.field("deleted", pa.int64(), nullable=False),
-        pa.field(
-            "ingested", pa.int64(), nullable=False, metadata={"doc": "new + changed + reprocessed"}
+        _run_id(),
+        _col("flow_run_id", pa.string(), "Prefect flow run id (find the run in the UI)."),
+        _root(),
+        _col("parameters", pa.string(), "Effective settings of the run, as JSON.", required=True),
+        _col("started_at", UTC_TS, "Run start.", required=True),
+        _col("finished_at", UTC_TS, "Run end (commit).", required=True),
+        _col("discovered", pa.int64(), "Files found under the source folder.", required=True),
+        _col("new", pa.int64(), "First seen, ingested.", required=True),
+        _col("changed", pa.int64(), "Bytes changed, ingested as a new version.", required=True),
+        _col("reprocessed", pa.int64(), "Unchanged but ingested again (`force`).", required=True),
+        _col(
+            "unchanged", pa.int64(), "Skipped: same size and mtime, or same bytes.", required=True
         ),
-        pa.field("wirehouse_version", pa.string(), nullable=False),
+        _col("rejected", pa.int64(), "Could not be ingested; see `rejects`.", required=True),
+        _col("deleted", pa.int64(), "Gone from the source since the last run.", required=True),
+        _col("ingested", pa.int64(), "new + changed + reprocessed.", required=True),
+        _col(
+            "wirehouse_version", pa.string(), "Wirehouse version that wrote the run.", required=True
+        ),
     ]
 )
 
@@ -169,5 +178,36 @@ TABLES: dict[str, pa.Schema] = {
 
 
 def column_docs(schema: pa.Schema) -> dict[str, str]:
-    """Column -> description, from the schema's field metadata (used by the README test)."""
-    return {f.name: (f.metadata or {}).get(b"doc", b"").decode() for f in schema}
+    """Column -> description, from the schema's field metadata."""
+    return {f.name: f.metadata[b"doc"].decode() for f in schema}
+
+
+def markdown_reference() -> str:
+    """The README's column reference, one table per physical table."""
+    parts = []
+    for table, schema in TABLES.items():
+        parts += [f"#### `{table}`", "", "| column | type | meaning |", "|---|---|---|"]
+        parts += [
+            f"| `{f.name}` | {_type_name(f.type)} | {column_docs(schema)[f.name]} |" for f in schema
+        ]
+        parts.append("")
+    return "\n".join(parts).strip() + "\n"
+
+
+def _type_name(dtype: pa.DataType) -> str:
+    names = {
+        pa.string(): "VARCHAR",
+        pa.int16(): "SMALLINT",
+        pa.int8(): "TINYINT",
+        pa.int32(): "INTEGER",
+        pa.int64(): "BIGINT",
+        pa.float32(): "FLOAT",
+        pa.bool_(): "BOOLEAN",
+        pa.date32(): "DATE",
+        UTC_TS: "TIMESTAMPTZ",
+    }
+    return names[dtype]
+
+
+if __name__ == "__main__":
+    print(markdown_reference(), end="")

@@ -61,7 +61,10 @@ def _setup() -> None:
 
 @app.command()
 def ingest(
-    source_dir: Annotated[Path, typer.Argument(help="Folder of raw article files.")],
+    source_dir: Annotated[
+        Path,
+        typer.Argument(help="Folder of raw article files.", exists=True, file_okay=False),
+    ],
     warehouse: WarehouseOption = None,
     source: Annotated[str | None, typer.Option(help="Outlet slug for every file.")] = None,
     folder_source: Annotated[

@@ -1,0 +1,100 @@
+"""The `wirehouse` command as a user runs it: a real subprocess, real Prefect, real DuckDB."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from conftest import SEEDS
+
+WIREHOUSE = str(Path(sys.executable).with_name("wirehouse"))
+
+
+def wirehouse(*args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+    result = subprocess.run(
+        [WIREHOUSE, *args],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**__import__("os").environ, "COLUMNS": "200"},
+    )
+    if check and result.returncode != 0:
+        raise AssertionError(f"wirehouse {args} failed:\n{result.stdout}\n{result.stderr}")
+    return result
+
+
+@pytest.fixture(scope="module")
+def ingested(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
+    warehouse = tmp_path_factory.mktemp("cli") / "wh"
+    run = wirehouse("ingest", str(SEEDS), "--warehouse", str(warehouse))
+    return warehouse, run.stdout
+
+
+def test_ingest_prints_counts_and_what_landed(ingested):
+    _, out = ingested
+    assert "discovered" in out and "Landed in this run" in out
+    assert "Lavrov tells Tillerson Russia ready to normalize relations with US" in out
+    assert "????-07-28" in out and "2021-05-17" in out and "interfax" in out
+
+
+def test_ingest_output_has_no_tracebacks_or_server_chatter(ingested):
+    _, out = ingested
+    assert "Traceback" not in out and "temporary server" not in out
+
+
+def test_tables_lists_row_counts(ingested):
+    warehouse, _ = ingested
+    rows = json.loads(wirehouse("tables", "--warehouse", str(warehouse), "--format", "json").stdout)
+    counts = {r["table"]: r["rows"] for r in rows}
+    assert counts["articles"] == 5 and counts["runs"] == 1 and counts["rejects"] == 0
+
+
+def test_query_formats(ingested):
+    warehouse, _ = ingested
+    sql = "SELECT source, language, count(*) AS n FROM articles GROUP BY ALL ORDER BY ALL"
+    as_json = json.loads(wirehouse("query", sql, "-w", str(warehouse), "-f", "json").stdout)
+    assert {(r["source"], r["n"]) for r in as_json} == {
+        ("eir", 1),
+        ("interfax", 1),
+        ("tass", 1),
+        (None, 2),
+    }
+    as_csv = list(
+        csv.DictReader(
+            io.StringIO(wirehouse("query", sql, "-w", str(warehouse), "-f", "csv").stdout)
+        )
+    )
+    assert len(as_csv) == 4 and as_csv[0].keys() == {"source", "language", "n"}
+    table = wirehouse("query", sql, "-w", str(warehouse)).stdout
+    assert "interfax" in table and "┃" in table
+
+
+def test_query_binds_parameters(ingested):
+    warehouse, _ = ingested
+    out = wirehouse(
+        "query",
+        "SELECT count(*) AS n FROM articles WHERE source = ?",
+        "-p",
+        "tass' OR 1=1 --",
+        "-w",
+        str(warehouse),
+        "-f",
+        "json",
+    ).stdout
+    assert json.loads(out) == [{"n": 0}]
+
+
+def test_errors_are_one_clear_line(tmp_path, ingested):
+    warehouse, _ = ingested
+    missing = wirehouse("query", "SELECT 1", "-w", str(tmp_path / "none"), check=False)
+    assert missing.returncode == 1 and "wirehouse ingest" in missing.stderr
+    bad_sql = wirehouse("query", "SELEC 1", "-w", str(warehouse), check=False)
+    assert bad_sql.returncode == 1 and "syntax error" in bad_sql.stderr.lower()
+    assert "Traceback" not in missing.stderr + bad_sql.stderr
+    no_source = wirehouse("ingest", str(tmp_path / "nope"), "-w", str(warehouse), check=False)
+    assert no_source.returncode == 2 and "does not exist" in no_source.stderr

@@ -1,0 +1,60 @@
+"""Language detection: right answers, nulls for too little text, same answer everywhere."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from tasks.language import UNKNOWN, detect_language
+
+TEXTS = {
+    "en": "Russia is ready to normalize relations with the United States, the minister said.",
+    "ru": "Россия готова нормализовать отношения с Соединёнными Штатами, заявил министр.",
+    "de": "Russland ist bereit, die Beziehungen zu den Vereinigten Staaten zu normalisieren.",
+    "fr": "La Russie est prête à normaliser ses relations avec les États-Unis, a dit le ministre.",
+    "es": "Rusia está dispuesta a normalizar las relaciones con Estados Unidos, dijo el ministro.",
+    "zh-cn": "俄罗斯外交部长拉夫罗夫星期五表示，莫斯科准备在平等、相互尊重和利益平衡的基础上与美国"
+    "实现关系正常化。他说，减少美国外交人员数量的决定是对华盛顿一系列敌对行为的回应。",
+    "ar": "قال وزير الخارجية الروسي إن موسكو مستعدة لتطبيع العلاقات مع الولايات المتحدة.",
+}
+
+
+@pytest.mark.parametrize(("lang", "text"), TEXTS.items())
+def test_languages(lang, text):
+    guess = detect_language(text, min_letters=10)
+    assert guess.language == lang and 0.5 < guess.probability <= 1.0
+
+
+@pytest.mark.parametrize("text", ["", "   ", "12345 67890 !!!", "Hi there", "…—…"])
+def test_too_little_text_gives_null(text):
+    assert detect_language(text) == UNKNOWN
+
+
+def test_same_answer_in_another_process():
+    """An ambiguous text: without the seed, langdetect's answer and probability wobble."""
+    texts = ["Ja nein vielleicht", "pan dan ban kan", "Tak, to jest dobre. Ano, to je dobré."]
+    here = [_as_list(detect_language(t, min_letters=5)) for t in texts]
+    code = (
+        "import json, sys; from tasks.language import detect_language;"
+        "print(json.dumps([[g.language, g.probability] for g in "
+        "(detect_language(t, min_letters=5) for t in json.loads(sys.argv[1]))]))"
+    )
+    runs = [
+        json.loads(
+            subprocess.run(
+                [sys.executable, "-c", code, json.dumps(texts)],
+                capture_output=True,
+                text=True,
+                check=True,
+            ).stdout
+        )
+        for _ in range(2)
+    ]
+    assert runs[0] == runs[1] == here
+
+
+def _as_list(guess):
+    return [guess.language, guess.probability]

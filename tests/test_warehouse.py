@@ -1,0 +1,156 @@
+"""Warehouse storage: atomic writes, all-or-nothing commits, the writer lock, the catalog."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+
+import duckdb
+import pyarrow as pa
+import pytest
+
+from warehouse import storage
+from warehouse.catalog import RAW_VIEWS, VIEW_DOCS, connect, ensure_catalog, table_counts
+from warehouse.schemas import TABLES
+from warehouse.storage import (
+    Warehouse,
+    WarehouseError,
+    WarehouseLockedError,
+    begin_run,
+    commit_run,
+    new_run_id,
+    rows_to_table,
+    write_parquet,
+    writer_lock,
+)
+
+
+def test_every_table_has_a_view_and_every_view_a_description():
+    assert set(RAW_VIEWS.values()) == set(TABLES)
+    assert set(RAW_VIEWS) | {"manifest", "articles"} == set(VIEW_DOCS)
+
+
+def test_empty_warehouse_has_working_empty_views(tmp_path):
+    wh = Warehouse.at(tmp_path / "wh")
+    ensure_catalog(wh)
+    with connect(wh) as con:
+        assert {name: rows for name, rows, _ in table_counts(con)} == dict.fromkeys(VIEW_DOCS, 0)
+        columns = [r[0] for r in con.execute("DESCRIBE articles").fetchall()]
+    assert columns == TABLES["articles"].names
+
+
+def test_failed_write_leaves_neither_file_nor_temp(tmp_path, monkeypatch):
+    target = tmp_path / "part.parquet"
+
+    def crash(*_args):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(storage.os, "replace", crash)
+    with pytest.raises(OSError, match="No space"):
+        write_parquet(pa.table({"a": [1]}), target)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_staged_rows_are_invisible_until_the_commit(tmp_path):
+    wh = Warehouse.at(tmp_path / "wh")
+    ensure_catalog(wh)
+    run_id = new_run_id()
+    staging, _ = begin_run(wh, run_id)
+    row = {
+        "run_id": run_id,
+        "source_root": "/r",
+        "source_path": "a.txt",
+        "reason": "empty",
+        "error_type": "RejectError",
+        "message": "m",
+        "file_size": 0,
+        "raw_sha256": None,
+        "rejected_at": storage.datetime.now(storage.UTC),
+    }
+    write_parquet(rows_to_table([row], "rejects"), staging / "rejects-b000001.parquet")
+    with connect(wh) as con:
+        assert con.execute("SELECT count(*) FROM rejects").fetchall() == [(0,)]
+    commit_run(wh, run_id)
+    with connect(wh) as con:
+        assert con.execute("SELECT count(*) FROM rejects").fetchall() == [(1,)]
+    assert not staging.exists()
+
+
+def test_a_new_run_discards_dead_runs_staging(tmp_path):
+    wh = Warehouse.at(tmp_path / "wh")
+    ensure_catalog(wh)
+    dead, _ = begin_run(wh, "dead-run")
+    (dead / "articles-b000001.parquet").write_bytes(b"half a file")
+    begin_run(wh, new_run_id())
+    assert not dead.exists()
+
+
+def test_second_writer_gets_a_clear_error(tmp_path):
+    wh = Warehouse.at(tmp_path / "wh")
+    with (
+        writer_lock(wh, "first-run", timeout=1),
+        pytest.raises(WarehouseLockedError, match="first-run") as info,
+        writer_lock(wh, "second-run", timeout=0.3),
+    ):
+        pass
+    assert f"pid {os.getpid()}" in str(info.value) and "--lock-timeout" in str(info.value)
+    with writer_lock(wh, "third-run", timeout=0):  # released on exit
+        pass
+
+
+def test_lock_of_a_killed_writer_is_released(tmp_path):
+    wh = Warehouse.at(tmp_path / "wh")
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            textwrap.dedent(f"""
+            import time
+            from warehouse.storage import Warehouse, writer_lock
+            with writer_lock(Warehouse.at({str(wh.root)!r}), "doomed", timeout=5):
+                print("locked", flush=True)
+                time.sleep(60)
+        """),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert holder.stdout.readline().strip() == "locked"
+    with pytest.raises(WarehouseLockedError), writer_lock(wh, "waiting", timeout=0.2):
+        pass
+    holder.send_signal(signal.SIGKILL)
+    holder.wait()
+    started = time.monotonic()
+    with writer_lock(wh, "after-kill", timeout=5):
+        assert time.monotonic() - started < 1
+
+
+def test_connect_to_a_missing_warehouse_says_what_to_do(tmp_path):
+    with (
+        pytest.raises(WarehouseError, match="wirehouse ingest"),
+        connect(Warehouse.at(tmp_path / "nothing")),
+    ):
+        pass
+
+
+def test_catalog_follows_a_moved_warehouse(tmp_path):
+    wh = Warehouse.at(tmp_path / "before")
+    ensure_catalog(wh)
+    moved = Warehouse.at(tmp_path / "after")
+    os.rename(wh.root, moved.root)
+    with connect(moved) as con:
+        sql = con.execute("SELECT sql FROM duckdb_views() WHERE view_name = 'runs'").fetchall()[0][
+            0
+        ]
+    assert str(moved.root) in sql and str(wh.root) + "/" not in sql
+
+
+def test_catalog_is_read_only_for_readers(tmp_path):
+    wh = Warehouse.at(tmp_path / "wh")
+    ensure_catalog(wh)
+    with connect(wh) as con, pytest.raises(duckdb.Error, match="read-only"):
+        con.execute("CREATE TABLE x (a INT)")
