@@ -40,12 +40,12 @@ def seeds_copy(tmp_path: Path) -> Path:
     return target
 
 
-def run_ingest(source: Path, warehouse: Path, force: bool = False, **options: Any) -> dict:
+def run_ingest(source_dir: Path, warehouse: Path, force: bool = False, **options: Any) -> dict:
     """Run the real ingest flow (in this process, against the test Prefect server)."""
     from flows.ingest import ingest
     from wirehouse.settings import IngestOptions
 
-    return ingest(str(source), str(warehouse), force, IngestOptions(**options))
+    return ingest(str(source_dir), str(warehouse), force, IngestOptions(**options))
 
 
 def query(warehouse: Path, sql: str, params: list[Any] | None = None) -> list[tuple]:

@@ -214,3 +214,33 @@ def test_missing_source_folder_is_a_clear_error(tmp_path):
 def _table_sizes(warehouse: Path) -> dict[str, int]:
     views = ("articles", "article_versions", "file_events", "rejects", "runs", "manifest")
     return {v: query(warehouse, f"SELECT count(*) FROM {v}")[0][0] for v in views}
+
+
+def test_outlet_overrides_and_user_registry(seeds_copy, tmp_path):
+    (seeds_copy / "wires").mkdir()
+    for name in ("001_c3068d83a41f7ce5.txt", "002_8dbeb891fb4c8d83.txt"):
+        (seeds_copy / name).rename(seeds_copy / "wires" / name)
+    registry = tmp_path / "outlets.toml"
+    registry.write_text(
+        '[[outlet]]\nslug = "tassru"\nname = "TASS (ru)"\nmarkers = ["/TASS/"]\n'
+        '[[outlet]]\nslug = "tass"\nname = "TASS"\nmarkers = []\n'
+    )
+    warehouse = tmp_path / "wh"
+    run_ingest(
+        seeds_copy, warehouse, folder_sources={"wires": "presstv"}, outlets_file=str(registry)
+    )
+    got = dict(query(warehouse, "SELECT source_path, source FROM articles"))
+    assert (
+        got["wires/001_c3068d83a41f7ce5.txt"]
+        == got["wires/002_8dbeb891fb4c8d83.txt"]
+        == ("presstv")
+    )
+    assert got["000_ef1758e8d78d9052.txt"] == "tassru"
+    run_ingest(seeds_copy, warehouse, force=True, source="eir")
+    assert set(dict(query(warehouse, "SELECT source_path, source FROM articles")).values()) == {
+        "eir"
+    }
+    (row,) = query(
+        warehouse, "SELECT flow_run_id, parameters FROM runs ORDER BY run_id DESC LIMIT 1"
+    )
+    assert row[0] and '"source": "eir"' in row[1]
