@@ -6,12 +6,11 @@ import shutil
 from datetime import UTC, datetime, timedelta
 from importlib.metadata import version
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Any
 
 from prefect import flow, get_run_logger
 from prefect.artifacts import create_markdown_artifact
 from prefect.runtime import flow_run
-from pydantic import Field
 
 from flows.runners import WorkerPool
 from tasks.article import EnrichOptions
@@ -32,18 +31,19 @@ from wirehouse.settings import IngestOptions, Settings
     validate_parameters=True,
 )
 def ingest(
-    source_dir: Annotated[
-        str, Field(description="Folder of raw article files, walked recursively.")
-    ] = "seeds",
-    warehouse: Annotated[
-        str | None, Field(description="Warehouse folder; default: WIREHOUSE_WAREHOUSE or ./data.")
-    ] = None,
-    force: Annotated[
-        bool, Field(description="Reprocess unchanged files too (after a registry change).")
-    ] = False,
+    source_dir: str = "seeds",
+    warehouse: str | None = None,
+    force: bool = False,
     options: IngestOptions | None = None,
 ) -> dict[str, Any]:
-    """Ingest `source_dir` into the warehouse; unchanged files are skipped, rows never duplicate."""
+    """Ingest a folder into the warehouse; unchanged files are skipped, rows never duplicate.
+
+    Args:
+        source_dir: Folder of raw article files, walked recursively.
+        warehouse: Warehouse folder; default: the WIREHOUSE_WAREHOUSE setting or ./data.
+        force: Reprocess unchanged files too (after an outlet registry change).
+        options: Optional knobs: outlet overrides, file-name globs, batch size, limits.
+    """
     settings = Settings().with_overrides(
         warehouse=warehouse, force=force or None, **(options or IngestOptions()).model_dump()
     )

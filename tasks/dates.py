@@ -36,9 +36,13 @@ _MONTH = "(?P<mon>(?i:" + "|".join(sorted(map(re.escape, MONTHS), key=len, rever
 # A dateline city: capitals (Latin or Cyrillic), maybe several words, maybe a US state or
 # country abbreviation after a comma ("PORTLAND, Ore.", "ROCHESTER, N.Y.").
 _CAPS = r"[A-ZÀ-ÖØ-ÞА-ЯЁ]"
-_STATE = r"(?:,\s*[A-Z][A-Za-z.]{1,6}(?:\s?[A-Z]\.)?)?"
-_CITY = rf"(?P<city>{_CAPS}[{_CAPS[1:-1]}0-9.'’ -]{{1,40}}?){_STATE}"
-_MIXED_CITY = r"(?P<city>[A-ZÀ-ÞА-ЯЁ][\w.'’ -]{1,40}?)"
+# After the city, maybe a region: an abbreviation ("Ore.", "N.Y.") or up to three
+# capitalized words ("British Columbia", "West Germany").
+_STATE = r"(?:,\s*(?:[A-Z][A-Za-z.]{1,6}(?:\s?[A-Z]\.)?|[A-Z][a-z]+(?:\s[A-Z][a-z]+){0,2}))?"
+_CITY = rf"(?P<city>{_CAPS}[{_CAPS[1:-1]}0-9.'’/ -]{{1,40}}?){_STATE}"
+_MIXED_CITY = rf"(?P<city>[A-ZÀ-ÞА-ЯЁ][\w.'’ -]{{1,40}}?){_STATE}"
+# The comma before the date may be missing after an abbreviation: "RICHMOND, Va. Feb 26 -".
+_SEP = r"(?:,\s*|(?<=\.)\s+)"
 _DAY = r"(?P<day>\d{1,2})"
 _YEAR = r"(?P<year>\d{4})"
 _DASH = r"[-–—]"
@@ -98,7 +102,7 @@ _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         # "June 23, 2017 (EIRNS)—"
         ("dateline", rf"^{_MONTH}\s+{_DAY},\s+{_YEAR}(?=\s*(?:\(|{_DASH}))"),
         # "MOSCOW, July 28. /TASS/.", "SALVADOR, Feb 26 -", "BEIJING, July 28, 2017 (Xinhua) --"
-        ("dateline", rf"^{_CITY},\s*{_MONTH}\s+{_DAY}(?:,?\s+{_YEAR})?{_AFTER}"),
+        ("dateline", rf"^{_CITY}{_SEP}{_MONTH}\s+{_DAY}(?:,?\s+{_YEAR})?{_AFTER}"),
         # "МОСКВА, 28 июля. /ТАСС/.", "BERLIN, 28. Juli 2017 (dpa) -", "MADRID, 28 de julio (EFE)"
         (
             "dateline",
@@ -107,8 +111,13 @@ _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         ),
         # "MOSCOW, 28.07.2017 -"
         ("dateline", rf"^{_CITY},\s*{_DAY}\.(?P<month>\d{{1,2}})\.{_YEAR}{_AFTER}"),
-        # "Moscow, July 28 (Xinhua) --": mixed-case city, but an agency marker right after
-        ("dateline", rf"^{_MIXED_CITY},\s*{_MONTH}\s+{_DAY}(?:,?\s+{_YEAR})?(?=\s*[(/])"),
+        # "Moscow, July 28 (Xinhua) --", "Toronto, Feb 26 -": mixed-case city, so only with
+        # an agency marker or a dash right after the date
+        (
+            "dateline",
+            rf"^{_MIXED_CITY}{_SEP}{_MONTH}\s+{_DAY}(?:,?\s+{_YEAR})?"
+            rf"(?=\s*(?:[(/]|{_DASH}))",
+        ),
     )
 )
 

@@ -33,6 +33,11 @@ TODAY = date(2026, 11, 23)
         ("MADRID, 28 de julio de 2017 (EFE).- El ministro", (2017, 7, 28), "dateline"),
         ("WIEN, 5. März (APA) - Die Regierung", (None, 3, 5), "dateline"),
         ("MOSCOW, 28.07.2017 - Talks", (2017, 7, 28), "dateline"),
+        ("Toronto, Feb 26 - Mixed-case city, dash after", (None, 2, 26), "dateline"),
+        ("VANCOUVER, British Columbia, Feb 26 - x", (None, 2, 26), "dateline"),
+        ("Scarborough, Ontario, Feb 26 - x", (None, 2, 26), "dateline"),
+        ("RICHMOND, Va. Feb 26 - no comma after the state", (None, 2, 26), "dateline"),
+        ("DALLAS/FORT WORTH, Texas, March 3 - x", (None, 3, 3), "dateline"),
     ],
 )
 def test_dateline_styles(line, expected, source):

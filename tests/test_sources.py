@@ -30,6 +30,8 @@ def detect(text: str, registry=REGISTRY) -> SourceTag:
         ("Title\n\nJune 23, 2017 (EIRNS)—Text.", "eir"),
         ("Subscribe to EIR Online\n\nTitle\n\nText without dateline.", "eir"),
         ("TITLE\n\nSALVADOR, Feb 26 - Showers.\n Reuter", "reuters"),
+        ("TITLE\n\nSALVADOR, Feb 26 - Showers.\n REUTER...^M", "reuters"),
+        ("TITLE\n\nSALVADOR, Feb 26 - Showers.\n reuter", "reuters"),
         ("Title\n\nWASHINGTON (Reuters) - Text.", "reuters"),
         ("Title\n\nBEIJING, July 28 (Xinhua) -- Text.", "xinhua"),
         ("Title\n\nPARIS, 28 juillet 2017 (AFP) - Le ministre.", "afp"),

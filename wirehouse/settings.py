@@ -83,6 +83,10 @@ class Settings(BaseSettings):
         ge=0,
         description="Seconds a run waits for another run's warehouse lock before failing.",
     )
+    cron: str = Field(
+        default="0 * * * *",
+        description="Schedule of the served re-ingest deployment (cron syntax; hourly).",
+    )
     force: bool = Field(
         default=False,
         description="Reprocess every file, even unchanged ones (after a registry or "

@@ -1,0 +1,59 @@
+"""Deployments of the ingest flow, served by `wirehouse serve`: on demand and scheduled."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from prefect.client.schemas.objects import ConcurrencyLimitConfig, ConcurrencyLimitStrategy
+from prefect.deployments.runner import EntrypointType, RunnerDeployment
+
+from flows.ingest import ingest
+from wirehouse.settings import Settings
+
+ON_DEMAND = "ingest"
+SCHEDULED = "scheduled-reingest"
+TAGS = ["wirehouse"]
+
+
+def build_deployments(source_dir: Path, settings: Settings, cron: str) -> list[RunnerDeployment]:
+    """The on-demand `ingest` deployment (a form in the UI) and the scheduled re-ingest.
+
+    Each deployment runs one flow run at a time and queues the next (ENQUEUE). That limit
+    covers one deployment only; what keeps runs of *both* deployments (and of the CLI)
+    from interleaving writes is the warehouse's own writer lock.
+    """
+    parameters = {
+        "source_dir": str(source_dir.resolve()),
+        "warehouse": str(settings.warehouse.resolve()),
+    }
+    one_at_a_time = ConcurrencyLimitConfig(
+        limit=1, collision_strategy=ConcurrencyLimitStrategy.ENQUEUE
+    )
+    common = {
+        "parameters": parameters,
+        "concurrency_limit": one_at_a_time,
+        "tags": TAGS,
+        # Load the flow by module path: works wherever Wirehouse is installed.
+        "entrypoint_type": EntrypointType.MODULE_PATH,
+    }
+    on_demand = ingest.to_deployment(
+        name=ON_DEMAND,
+        description=(
+            "Ingest a folder now. 'Custom run' opens a form: source folder, warehouse, "
+            "force, and options (outlet overrides, file globs, batch size, …). Unchanged "
+            "files are skipped; the run's artifact 'ingest-summary' lists the counts and "
+            "any rejected file."
+        ),
+        **common,
+    )
+    scheduled = ingest.to_deployment(
+        name=SCHEDULED,
+        cron=cron,
+        description=(
+            f"Re-ingest {parameters['source_dir']} on the schedule '{cron}': new and "
+            "changed files are ingested, deleted ones marked deleted, unchanged ones "
+            "skipped after a stat. Pause the schedule in the UI to stop it."
+        ),
+        **common,
+    )
+    return [on_demand, scheduled]
