@@ -59,7 +59,9 @@ class LivePrefect:
         log = (self.home / "server.log").open("wb")
         self.process = subprocess.Popen(
             [str(BIN / "wirehouse"), "server", "--port", str(self.port)],
-            env=self.env(), stdout=log, stderr=subprocess.STDOUT,
+            env=self.env(),
+            stdout=log,
+            stderr=subprocess.STDOUT,
         )
         wait_for(lambda: self._healthy(), timeout, "Prefect server health")
 
@@ -86,7 +88,9 @@ class LivePrefect:
 
     def _send(self, method: str, path: str, body: dict[str, Any] | None) -> Any:
         request = urllib.request.Request(
-            self.api + path, method=method, data=json.dumps(body or {}).encode(),
+            self.api + path,
+            method=method,
+            data=json.dumps(body or {}).encode(),
             headers={"content-type": "application/json"},
         )
         with urllib.request.urlopen(request, timeout=10) as response:
@@ -99,13 +103,15 @@ class LivePrefect:
     def run_deployment(self, name: str, parameters: dict[str, Any]) -> str:
         """Create a flow run exactly as the UI's Run button does; return its id."""
         deployment_id = self.deployment(name)["id"]
-        run = self.post(f"/deployments/{deployment_id}/create_flow_run",
-                        {"parameters": parameters})
+        run = self.post(f"/deployments/{deployment_id}/create_flow_run", {"parameters": parameters})
         return run["id"]
 
     def wait_for_run(self, run_id: str, timeout: float = 120) -> dict[str, Any]:
-        wait_for(lambda: self.get(f"/flow_runs/{run_id}")["state_type"] in TERMINAL_STATES,
-                 timeout, f"flow run {run_id}")
+        wait_for(
+            lambda: self.get(f"/flow_runs/{run_id}")["state_type"] in TERMINAL_STATES,
+            timeout,
+            f"flow run {run_id}",
+        )
         return self.get(f"/flow_runs/{run_id}")
 
 
@@ -122,9 +128,18 @@ class Served:
     def start(self, timeout: float = 60) -> None:
         log = (self.prefect.home / "serve.log").open("wb")
         self.process = subprocess.Popen(
-            [str(BIN / "wirehouse"), "serve", str(self.source), "--warehouse",
-             str(self.warehouse), "--cron", self.cron],
-            env=self.prefect.env(), stdout=log, stderr=subprocess.STDOUT,
+            [
+                str(BIN / "wirehouse"),
+                "serve",
+                str(self.source),
+                "--warehouse",
+                str(self.warehouse),
+                "--cron",
+                self.cron,
+            ],
+            env=self.prefect.env(),
+            stdout=log,
+            stderr=subprocess.STDOUT,
         )
         wait_for(self._registered, timeout, "deployments registered")
 
