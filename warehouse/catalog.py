@@ -18,21 +18,18 @@ from warehouse.storage import COMMITS, Warehouse, WarehouseError, ensure_layout
 
 # Views a user queries, in the order `wirehouse tables` lists them, with one line each.
 VIEW_DOCS: dict[str, str] = {
-    "articles": "the current version of every live document (one row per file)",
-    "article_versions": "every version ever ingested, including superseded and deleted ones",
+    "articles": "the current version of every live file (one row per file)",
+    "article_versions": "every version ever ingested, with is_current, superseded_at, deleted_at",
     "rejects": "files that could not be ingested, with a reason code, per run",
     "runs": "one row per committed ingest run, with its counts",
     "manifest": "the current state of every file seen: live, rejected or deleted",
     "file_events": "per run, each file that appeared, changed, vanished or was rejected",
 }
 
-# Physical table behind each raw view (tests check every table has one).
-RAW_VIEWS = {
-    "article_versions": "articles",
-    "file_events": "file_events",
-    "rejects": "rejects",
-    "runs": "runs",
-}
+# Views over the Parquet parts of one physical table; `{name}` in the views below stands
+# for `read_parquet(<that table's parts>)`. Tests check every table is covered.
+RAW_VIEWS = {"file_events": "file_events", "rejects": "rejects", "runs": "runs"}
+PHYSICAL_TABLES = (*RAW_VIEWS.values(), "articles")
 
 _DERIVED_VIEWS = {
     # Latest event per file; run ids sort by start time.
@@ -41,22 +38,40 @@ _DERIVED_VIEWS = {
         QUALIFY row_number() OVER (
             PARTITION BY source_root, source_path ORDER BY run_id DESC) = 1""",
     "articles": """
-        SELECT * FROM article_versions
+        SELECT * FROM {articles}
         WHERE article_id IN (SELECT article_id FROM manifest WHERE article_id IS NOT NULL)""",
+    # History: a version ends when the next one is ingested or when its file is deleted.
+    "article_versions": """
+        SELECT a.*,
+               a.article_id IN (SELECT article_id FROM articles) AS is_current,
+               later.ingested_at AS superseded_at,
+               gone.deleted_at
+        FROM {articles} AS a
+        LEFT JOIN (SELECT source_root, source_path, version, ingested_at FROM {articles})
+            AS later
+            ON later.source_root = a.source_root AND later.source_path = a.source_path
+            AND later.version = a.version + 1
+        LEFT JOIN (SELECT source_root, source_path, version, min(event_at) AS deleted_at
+                   FROM file_events WHERE event = 'deleted' GROUP BY ALL) AS gone
+            ON gone.source_root = a.source_root AND gone.source_path = a.source_path
+            AND gone.version = a.version""",
 }
 
 
 def view_sql(wh: Warehouse) -> dict[str, str]:
     """CREATE VIEW statements for this warehouse, in dependency order."""
-    statements = {}
-    for view, table in RAW_VIEWS.items():
-        pattern = _sql_string(f"{wh.root / COMMITS}/*/{table}-*.parquet")
-        statements[view] = (
-            f"CREATE OR REPLACE VIEW {view} AS "
-            f"SELECT * FROM read_parquet({pattern}, union_by_name = true)"
-        )
+    parts = {
+        table: "read_parquet("
+        + _sql_string(f"{wh.root / COMMITS}/*/{table}-*.parquet")
+        + ", union_by_name = true)"
+        for table in PHYSICAL_TABLES
+    }
+    statements = {
+        view: f"CREATE OR REPLACE VIEW {view} AS SELECT * FROM {parts[table]}"
+        for view, table in RAW_VIEWS.items()
+    }
     for view, body in _DERIVED_VIEWS.items():
-        statements[view] = f"CREATE OR REPLACE VIEW {view} AS {body.strip()}"
+        statements[view] = f"CREATE OR REPLACE VIEW {view} AS {body.strip().format(**parts)}"
     return statements
 
 
