@@ -10,7 +10,7 @@ export PREFECT_HOME := $(CURDIR)/.prefect
 export PREFECT_SERVER_ANALYTICS_ENABLED := false
 export DO_NOT_TRACK := 1
 
-.PHONY: setup demo test lint eval clean
+.PHONY: setup demo test lint eval screenshots clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -34,6 +34,9 @@ lint: $(STAMP)
 
 eval: $(STAMP)  ## accuracy figures against ../shared/eval (skips when absent)
 	$(BIN)/python -m bench.evaluate ../shared/eval
+
+screenshots: $(STAMP)  ## re-take docs/ui-*.png from the UI test (needs chromium)
+	WIREHOUSE_SCREENSHOT_DIR=docs $(BIN)/pytest -q tests/test_ui.py
 
 clean:
 	rm -rf data .prefect .pytest_cache .ruff_cache

@@ -22,6 +22,8 @@ from warehouse.catalog import ensure_catalog
 from warehouse.storage import Warehouse, begin_run, new_run_id, writer_lock
 from wirehouse.settings import IngestOptions, Settings
 
+DEFAULT_OPTIONS = IngestOptions()
+
 
 @flow(
     name="ingest",
@@ -34,7 +36,7 @@ def ingest(
     source_dir: str = "seeds",
     warehouse: str | None = None,
     force: bool = False,
-    options: IngestOptions | None = None,
+    options: IngestOptions = DEFAULT_OPTIONS,
 ) -> dict[str, Any]:
     """Ingest a folder into the warehouse; unchanged files are skipped, rows never duplicate.
 
@@ -45,7 +47,7 @@ def ingest(
         options: Optional knobs: outlet overrides, file-name globs, batch size, limits.
     """
     settings = Settings().with_overrides(
-        warehouse=warehouse, force=force or None, **(options or IngestOptions()).model_dump()
+        warehouse=warehouse, force=force or None, **options.model_dump()
     )
     root = _source_root(source_dir)
     wh = Warehouse.at(settings.warehouse)

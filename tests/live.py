@@ -65,8 +65,12 @@ class LivePrefect:
         )
         wait_for(lambda: self._healthy(), timeout, "Prefect server health")
 
-    def stop(self) -> None:
-        stop_process(self.process)
+    def stop(self) -> int | None:
+        return stop_process(self.process)
+
+    def listening(self) -> bool:
+        with socket.socket() as sock:
+            return sock.connect_ex(("127.0.0.1", self.port)) == 0
 
     def _healthy(self) -> bool:
         if self.process and self.process.poll() is not None:

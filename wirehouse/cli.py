@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import sys
+import warnings
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
@@ -191,8 +193,20 @@ def serve(
         warehouse=warehouse.resolve() if warehouse else None, cron=cron
     )
     deployments = _fail_cleanly(lambda: build_deployments(source_dir, settings, settings.cron))
-    # Schedules stay as the user left them in the UI: nothing is paused on shutdown.
-    prefect_serve(*deployments, pause_on_shutdown=False)
+    # SIGTERM (how service managers stop things) ends serving like Ctrl-C does, also in
+    # the moment before Prefect's runner installs its own handler; that handler's
+    # never-awaited `stop()` coroutine would otherwise print a RuntimeWarning on exit.
+    signal.signal(signal.SIGTERM, _interrupt)
+    warnings.filterwarnings("ignore", message="coroutine 'Runner.astop' was never awaited")
+    try:
+        # Schedules stay as the user left them in the UI: nothing is paused on shutdown.
+        prefect_serve(*deployments, pause_on_shutdown=False)
+    except KeyboardInterrupt:
+        console.print("Stopped serving.")
+
+
+def _interrupt(*_: object) -> None:
+    raise KeyboardInterrupt
 
 
 @app.command()

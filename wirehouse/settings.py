@@ -112,7 +112,7 @@ class Settings(BaseSettings):
 class IngestOptions(BaseModel):
     """Per-run knobs of the ingest flow (its form in the Prefect UI); unset = from Settings."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", frozen=True)
 
     source: str | None = Field(
         default=None, description="Force this outlet slug (e.g. 'tass') on every file."
