@@ -81,8 +81,7 @@ class LivePrefect:
             return False
 
     def get(self, path: str) -> Any:
-        with urllib.request.urlopen(self.api + path, timeout=10) as response:
-            return json.load(response)
+        return self._send("GET", path, None)
 
     def post(self, path: str, body: dict[str, Any] | None = None) -> Any:
         return self._send("POST", path, body)
