@@ -66,6 +66,7 @@ def build_article(
         "article_id": article_id(origin.source_root, origin.source_path, origin.version),
         "source_root": origin.source_root,
         "source_path": origin.source_path,
+        "row_kind": "article",
         "version": origin.version,
         "title": layout.title,
         "lede": layout.lede,
@@ -89,4 +90,18 @@ def build_article(
         "raw_sha256": origin.raw_sha256,
         "file_size": origin.file_size,
         "file_mtime": origin.file_mtime,
+    }
+
+
+def tombstone(
+    kind: str, source_root: str, source_path: str, version: int, at: datetime, run_id: str
+) -> dict[str, Any]:
+    """An `articles` row that ends a file's last version: it was deleted or became unusable."""
+    return {
+        "source_root": source_root,
+        "source_path": source_path,
+        "row_kind": kind,
+        "version": version,
+        "ingested_at": at,
+        "run_id": run_id,
     }

@@ -20,11 +20,11 @@ from typing import Any
 
 import pyarrow.parquet as pq
 
-from tasks.article import EnrichOptions, FileVersion, build_article
+from tasks.article import EnrichOptions, FileVersion, build_article, tombstone
 from tasks.errors import TRANSIENT_REASONS, RejectError
 from tasks.plan import BatchRef
 from tasks.sources import Registry, load_registry
-from warehouse.storage import rows_to_table, write_parquet
+from warehouse.storage import crash_point, rows_to_table, write_parquet
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,6 +68,7 @@ def process_batch(ref: BatchRef, ctx: BatchContext) -> BatchResult:
         outcome = _process_file(item, root, ctx, registry, tables)
         result.counts[outcome] += 1
         result.bytes_read += item["file_size"] or 0
+        crash_point("file-processed")
     for name, rows in tables.items():
         if rows:
             part = Path(ctx.staging_dir) / f"{name}-b{ref.index:06d}.parquet"
@@ -197,10 +198,21 @@ def _reject(
     )
     # A live article whose file is only temporarily unreadable stays live: the manifest
     # keeps its last good state and the next run tries again.
-    if not (reason in TRANSIENT_REASONS and item["prev_article_id"]):
-        tables["file_events"].append(
-            _event(
-                item, ctx, "rejected", size, mtime_ns, raw_sha, None, item["prev_version"], reason
+    was_live = item["prev_article_id"] is not None
+    if reason in TRANSIENT_REASONS and was_live:
+        return "rejected"
+    tables["file_events"].append(
+        _event(item, ctx, "rejected", size, mtime_ns, raw_sha, None, item["prev_version"], reason)
+    )
+    if was_live:  # its bytes are now unusable: its last version is no longer current
+        tables["articles"].append(
+            tombstone(
+                "rejected",
+                ctx.source_root,
+                item["source_path"],
+                item["prev_version"],
+                ctx.ingested_at,
+                ctx.run_id,
             )
         )
     return "rejected"

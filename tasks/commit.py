@@ -11,6 +11,7 @@ from typing import Any
 
 import pyarrow.parquet as pq
 
+from tasks.article import tombstone
 from tasks.batch import BatchResult
 from tasks.plan import Plan
 from warehouse.storage import Warehouse, commit_run, rows_to_table, write_parquet
@@ -125,24 +126,29 @@ def _tally(plan: Plan, results: list[BatchResult]) -> Counter[str]:
 def _stage_deletions(
     plan: Plan, staging: Path, run_id: str, source_root: str, now: datetime
 ) -> int:
+    """A `deleted` event per vanished file, and a tombstone for each one that was live."""
     if not plan.deleted_file:
         return 0
-    gone = pq.read_table(plan.deleted_file, columns=["source_path", "prev_version"]).to_pylist()
-    rows = [
+    gone = pq.read_table(
+        plan.deleted_file, columns=["source_path", "prev_version", "prev_article_id"]
+    ).to_pylist()
+    events = [
         {
             "run_id": run_id,
             "source_root": source_root,
             "source_path": g["source_path"],
             "event": "deleted",
-            "article_id": None,
             "version": g["prev_version"],
-            "file_size": None,
-            "file_mtime_ns": None,
-            "raw_sha256": None,
-            "reject_reason": None,
             "event_at": now,
         }
         for g in gone
     ]
-    write_parquet(rows_to_table(rows, "file_events"), staging / "file_events-deleted.parquet")
-    return len(rows)
+    tombstones = [
+        tombstone("deleted", source_root, g["source_path"], g["prev_version"], now, run_id)
+        for g in gone
+        if g["prev_article_id"] is not None
+    ]
+    write_parquet(rows_to_table(events, "file_events"), staging / "file_events-deleted.parquet")
+    if tombstones:
+        write_parquet(rows_to_table(tombstones, "articles"), staging / "articles-deleted.parquet")
+    return len(events)

@@ -29,6 +29,7 @@ _MONTH_WORDS: dict[int, str] = {
     12: "december dec декабря декабрь дек dezember dez décembre decembre déc diciembre dic",
 }
 MONTHS: dict[str, int] = {w: n for n, words in _MONTH_WORDS.items() for w in words.split()}
+_MONTHS_FOLDED = {w.casefold(): n for w, n in MONTHS.items()}
 # Month names ignore case; city names in datelines must stay in capitals, so the flag is
 # scoped to the month group instead of the whole pattern.
 _MONTH = "(?P<mon>(?i:" + "|".join(sorted(map(re.escape, MONTHS), key=len, reverse=True)) + r"))\.?"
@@ -146,10 +147,18 @@ def match_dateline(line: str) -> DateInfo | None:
         if m is None:
             continue
         parts = m.groupdict()
-        month = MONTHS[parts["mon"].lower()] if parts.get("mon") else int(parts["month"])
+        month = _month_number(parts["mon"]) if parts.get("mon") else int(parts["month"])
+        if month is None:
+            continue
         year = int(parts["year"]) if parts.get("year") else None
         return DateInfo(year, month, int(parts["day"]), m.group(0).strip(), label)
     return None
+
+
+def _month_number(word: str) -> int | None:
+    """The month a matched name stands for. `re` ignores case more loosely than
+    str.casefold (it lets 'ſ' match 's'), so a match may still name no month."""
+    return _MONTHS_FOLDED.get(word.casefold())
 
 
 def _validated(found: DateInfo, latest: date) -> DateInfo:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -61,7 +62,6 @@ _CONTROL = re.compile(r"[\x00-\x09\x0e-\x1f\x7f-\x84\x86-\x9f\ufeff\u200b]")
 _SPACES = re.compile(r"[^\S\n]+")  # any run of whitespace except newline (NBSP included)
 _BLANK_RUNS = re.compile(r"\n{3,}")
 _HAS_WORD = re.compile(r"[^\W_]")
-_ESCAPED_BYTES = re.compile("[\udc80-\udcff]")  # bytes kept by surrogateescape
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,9 +84,13 @@ def decode_bytes(raw: bytes) -> Decoded:
         encoding, payload = bom
         text, errors = _decode_counting(payload, encoding)
         return _finish(text, encoding, had_bom=True, decode_errors=errors)
-    _reject_binary(raw)
-    utf16 = _utf16_without_bom(raw)
-    if utf16 is not None:
+    _reject_magic(raw)
+    if _control_heavy(raw[:_SNIFF_BYTES]):
+        # Not 8-bit text. UTF-16 without a BOM looks like this too: NULs between Latin
+        # letters, 0x04 bytes between Cyrillic ones, low bytes among CJK ones.
+        utf16 = _utf16_without_bom(raw)
+        if utf16 is None:
+            raise RejectError("binary", "mostly control bytes, and not UTF-16 either; not text")
         return _finish(utf16[1], utf16[0], had_bom=False, decode_errors=0)
     try:
         return _finish(raw.decode("utf-8"), "utf_8", had_bom=False, decode_errors=0)
@@ -98,19 +102,23 @@ def decode_bytes(raw: bytes) -> Decoded:
         # whole file as a legacy code page, which would garble every other character.
         return _finish(text, "utf_8", had_bom=False, decode_errors=errors)
     best = charset_normalizer.from_bytes(raw).best()
-    if best is None:
+    if best is not None:
+        return _finish(str(best), best.encoding, had_bom=False, decode_errors=0)
+    mixed = _utf8_mixed_with_legacy(raw)
+    if mixed is None:
         raise RejectError("undecodable", "no encoding decodes these bytes as text")
-    return _finish(str(best), best.encoding, had_bom=False, decode_errors=0)
+    return _finish(mixed[1], mixed[0], had_bom=False, decode_errors=0)
 
 
 def normalize_text(text: str) -> str:
     """NFC, LF line ends, no control characters, single spaces, at most one blank line."""
-    text = unicodedata.normalize("NFC", text)
     text = _LINE_BREAKS.sub("\n", text)
     text = _CONTROL.sub(lambda m: " " if m.group() == "\t" else "", text)
     text = _SPACES.sub(" ", text)
     text = "\n".join(line.strip() for line in text.split("\n"))
-    return _BLANK_RUNS.sub("\n\n", text).strip()
+    # NFC last: deleting a control or zero-width character can bring a letter and a
+    # combining mark together that only now compose.
+    return unicodedata.normalize("NFC", _BLANK_RUNS.sub("\n\n", text).strip())
 
 
 def _finish(text: str, encoding: str, *, had_bom: bool, decode_errors: int) -> Decoded:
@@ -137,44 +145,76 @@ def _strip_bom(raw: bytes) -> tuple[str, bytes] | None:
     return None
 
 
+def _escape_bad_bytes(error: UnicodeDecodeError) -> tuple[str, int]:
+    """Codec error handler: each undecodable byte becomes the lone surrogate U+DC00+byte.
+
+    Like Python's 'surrogateescape', but for every byte value and every codec (that one
+    refuses bytes below 0x80, which bad UTF-16 code units contain). Decoded text never
+    holds lone surrogates otherwise, so they mark exactly the bad bytes, in one pass.
+    """
+    bad = error.object[error.start : error.end]
+    return "".join(chr(0xDC00 + b) for b in bad), error.end
+
+
+codecs.register_error("wirehouse-escape", _escape_bad_bytes)
+_ESCAPED_BYTE = re.compile("[\udc00-\udcff]")
+_ESCAPED = re.compile("[\udc00-\udcff]+")
+
+
 def _decode_counting(payload: bytes, encoding: str) -> tuple[str, int]:
-    """Decode with U+FFFD for each bad byte; also return how many bytes were bad."""
-    text = payload.decode(encoding, errors="surrogateescape")
-    return _ESCAPED_BYTES.subn("\ufffd", text)
+    """Decode with one U+FFFD per bad byte; also return how many bytes were bad."""
+    return _ESCAPED_BYTE.subn("\ufffd", payload.decode(encoding, errors="wirehouse-escape"))
 
 
-def _reject_binary(raw: bytes) -> None:
+def _reject_magic(raw: bytes) -> None:
     for magic, kind in _MAGIC:
         if raw.startswith(magic):
             raise RejectError("binary", f"the file is a {kind}, not text")
-    head = raw[:_SNIFF_BYTES]
-    if _looks_utf16(head):
-        return
+
+
+def _control_heavy(head: bytes) -> bool:
+    """More control bytes than any 8-bit text has (a few stray NULs are tolerated)."""
     control = len(head) - len(head.translate(_BINARY_TABLE, _BINARY_BYTES))
-    if control > max(8, len(head) // 10):
-        raise RejectError(
-            "binary", f"{control} of the first {len(head)} bytes are control bytes; not text"
-        )
-
-
-def _looks_utf16(head: bytes) -> bool:
-    """Many NULs, nearly all at odd (LE) or even (BE) offsets: UTF-16 without a BOM."""
-    nuls = head.count(0)
-    if len(head) < 4 or nuls < len(head) // 4:
-        return False
-    odd = head[1::2].count(0)
-    return max(odd, nuls - odd) >= 0.9 * nuls
+    return control > max(8, len(head) // 10)
 
 
 def _utf16_without_bom(raw: bytes) -> tuple[str, str] | None:
-    head = raw[:_SNIFF_BYTES]
-    if not _looks_utf16(head) or len(raw) % 2:
+    """(encoding, text) if the bytes read as plausible UTF-16 LE or BE text, else None."""
+    if len(raw) % 2:
         return None
-    encoding = "utf_16_le" if head[1::2].count(0) > head[0::2].count(0) else "utf_16_be"
-    try:
-        return encoding, raw.decode(encoding)
-    except UnicodeDecodeError:
+    for encoding in ("utf_16_le", "utf_16_be"):
+        try:
+            text = raw.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+        if _plausible(text[:4096]):
+            return encoding, text
+    return None
+
+
+def _plausible(text: str) -> bool:
+    """Nearly all printable, with letters: what text decoded with the right codec looks like.
+
+    Bytes decoded with the wrong 16-bit codec give unassigned, private-use or control
+    characters, which str.isprintable() rejects.
+    """
+    printable = sum(ch.isprintable() or ch in "\n\r\t" for ch in text)
+    return printable >= 0.98 * len(text) and any(ch.isalpha() for ch in text)
+
+
+def _utf8_mixed_with_legacy(raw: bytes) -> tuple[str, str] | None:
+    """UTF-8 with stretches in one legacy code page (files pasted together from two sources).
+
+    The stretches that are not UTF-8 are detected together and decoded with their code
+    page; the encoding is recorded as e.g. 'utf_8+cp1251'.
+    """
+    text = raw.decode("utf-8", errors="wirehouse-escape")
+    runs = [bytes(ord(ch) - 0xDC00 for ch in m.group()) for m in _ESCAPED.finditer(text)]
+    legacy = charset_normalizer.from_bytes(b"".join(runs)).best() if runs else None
+    if legacy is None:
         return None
+    decoded = iter(run.decode(legacy.encoding, errors="replace") for run in runs)
+    return f"utf_8+{legacy.encoding}", _ESCAPED.sub(lambda _: next(decoded), text)
 
 
 def _mostly_utf8(raw: bytes, bad_bytes: int) -> bool:

@@ -19,6 +19,8 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from warehouse.storage import writing
+
 DISCOVERY_SCHEMA = pa.schema(
     [
         pa.field("ordinal", pa.int64(), nullable=False),  # walk order, kept through planning
@@ -61,7 +63,7 @@ def walk(root: Path, include: list[str], exclude: list[str]) -> Iterator[Found]:
 def write_discovery(root: Path, include: list[str], exclude: list[str], out: Path) -> int:
     """Walk `root` and stream what was found into the Parquet file `out`; return the count."""
     count = 0
-    with pq.ParquetWriter(out, DISCOVERY_SCHEMA) as writer:
+    with writing(out), pq.ParquetWriter(out, DISCOVERY_SCHEMA) as writer:
         chunk: list[Found] = []
         for found in walk(root, include, exclude):
             chunk.append(found)

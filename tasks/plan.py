@@ -17,7 +17,7 @@ import pyarrow.parquet as pq
 
 from tasks.errors import TRANSIENT_REASONS
 from warehouse.catalog import create_views
-from warehouse.storage import Warehouse
+from warehouse.storage import Warehouse, writing
 
 # What a run does with each discovered (or vanished) file.
 READ_ACTIONS = ("new", "check", "retry", "reprocess", "reject")
@@ -141,7 +141,7 @@ def _write_grouped(reader: pa.RecordBatchReader, path: Path, rows: int) -> int:
     groups = 0
     pending: list[pa.RecordBatch] = []
     pending_rows = 0
-    with pq.ParquetWriter(path, reader.schema) as writer:
+    with writing(path), pq.ParquetWriter(path, reader.schema) as writer:
         for batch in reader:
             pending.append(batch)
             pending_rows += batch.num_rows

@@ -98,3 +98,32 @@ def test_errors_are_one_clear_line(tmp_path, ingested):
     assert "Traceback" not in missing.stderr + bad_sql.stderr
     no_source = wirehouse("ingest", str(tmp_path / "nope"), "-w", str(warehouse), check=False)
     assert no_source.returncode == 2 and "does not exist" in no_source.stderr
+
+
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "COPY (SELECT * FROM articles) TO '/tmp/wirehouse-leak.csv'",
+        "ATTACH '/tmp/other.duckdb' AS other",
+        "CREATE TABLE copy AS SELECT * FROM articles",
+        "DROP VIEW articles",
+        "INSTALL httpfs",
+        "SET threads = 1",
+        "SELECT 1; DELETE FROM wirehouse_meta",
+    ],
+)
+def test_query_is_read_only_by_default(ingested, sql):
+    warehouse, _ = ingested
+    refused = wirehouse("query", sql, "-w", str(warehouse), check=False)
+    assert refused.returncode == 1 and "read-only unless you pass --write" in refused.stderr
+    assert not Path("/tmp/wirehouse-leak.csv").exists()
+    assert wirehouse("query", "SELECT count(*) FROM articles", "-w", str(warehouse)).returncode == 0
+
+
+def test_write_flag_allows_writing(ingested, tmp_path):
+    warehouse, _ = ingested
+    target = tmp_path / "export.csv"
+    wirehouse(
+        "query", f"COPY (SELECT title FROM articles) TO '{target}'", "-w", str(warehouse), "--write"
+    )
+    assert len(target.read_text().splitlines()) == 6  # header + 5 articles

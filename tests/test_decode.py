@@ -169,3 +169,17 @@ def test_non_text_is_rejected_with_a_reason(tmp_path, name, data, reason):
 def test_normalize_text_rules():
     messy = "  Title\u00a0 here \r\n\r\n\r\n\r\nBody\tline\u2028next\ufeff \n"
     assert normalize_text(messy) == "Title here\n\nBody line\nnext"
+
+
+@pytest.mark.parametrize("lang", ["ru", "el", "he", "ar", "zh-hans", "ja", "ko", "pl"])
+@pytest.mark.parametrize("encoding", ["utf_16_le", "utf_16_be"])
+def test_utf16_without_bom_in_any_script(tmp_path, lang, encoding):
+    text = SAMPLES[lang] + "\n\n" + SAMPLES[lang]
+    decoded = decode_bytes(_file(tmp_path, "u16.txt", text.encode(encoding)))
+    assert (decoded.encoding, decoded.text) == (encoding, text)
+
+
+def test_a_file_mixing_utf8_and_a_legacy_code_page(tmp_path):
+    raw = (RU + "\n\n").encode("utf-8") + RU.encode("cp1251")
+    decoded = decode_bytes(_file(tmp_path, "mixed.txt", raw))
+    assert decoded.encoding == "utf_8+cp1251" and decoded.text == f"{RU}\n\n{RU}"

@@ -37,24 +37,29 @@ _DERIVED_VIEWS = {
         SELECT * FROM file_events
         QUALIFY row_number() OVER (
             PARTITION BY source_root, source_path ORDER BY run_id DESC) = 1""",
+    # Each view below reads the `articles` parts once: one file listing per query, so a
+    # run committing meanwhile is seen entirely or not at all. The latest row of a file
+    # (by run id, which sorts by commit order) decides: an article, or a tombstone.
     "articles": """
-        SELECT * FROM {articles}
-        WHERE article_id IN (SELECT article_id FROM manifest WHERE article_id IS NOT NULL)""",
-    # History: a version ends when the next one is ingested or when its file is deleted.
+        SELECT * EXCLUDE (row_kind, _rank) FROM (
+            SELECT *, row_number() OVER (
+                PARTITION BY source_root, source_path ORDER BY run_id DESC) AS _rank
+            FROM {articles})
+        WHERE _rank = 1 AND row_kind = 'article'""",
     "article_versions": """
-        SELECT a.*,
-               a.article_id IN (SELECT article_id FROM articles) AS is_current,
-               later.ingested_at AS superseded_at,
-               gone.deleted_at
-        FROM {articles} AS a
-        LEFT JOIN (SELECT source_root, source_path, version, ingested_at FROM {articles})
-            AS later
-            ON later.source_root = a.source_root AND later.source_path = a.source_path
-            AND later.version = a.version + 1
-        LEFT JOIN (SELECT source_root, source_path, version, min(event_at) AS deleted_at
-                   FROM file_events WHERE event = 'deleted' GROUP BY ALL) AS gone
-            ON gone.source_root = a.source_root AND gone.source_path = a.source_path
-            AND gone.version = a.version""",
+        SELECT * EXCLUDE (row_kind, _rank, _next_kind, _next_at),
+               _rank = 1 AS is_current,
+               CASE WHEN _next_kind = 'article' THEN _next_at END AS superseded_at,
+               CASE WHEN _next_kind = 'deleted' THEN _next_at END AS deleted_at
+        FROM (
+            SELECT *,
+                   row_number() OVER (PARTITION BY source_root, source_path
+                                      ORDER BY run_id DESC) AS _rank,
+                   lead(row_kind) OVER history AS _next_kind,
+                   lead(ingested_at) OVER history AS _next_at
+            FROM {articles}
+            WINDOW history AS (PARTITION BY source_root, source_path ORDER BY run_id))
+        WHERE row_kind = 'article'""",
 }
 
 
@@ -121,6 +126,40 @@ def connect(wh: Warehouse, *, read_only: bool = True) -> Iterator[duckdb.DuckDBP
         yield con
     finally:
         con.close()
+
+
+# What `wirehouse query` runs without --write: reading statements only. SHOW, DESCRIBE
+# and SUMMARIZE parse as SELECT. COPY (writes files), ATTACH, INSTALL/LOAD, SET, CREATE,
+# INSERT, … are refused.
+READ_STATEMENTS = frozenset({duckdb.StatementType.SELECT, duckdb.StatementType.EXPLAIN})
+
+
+class QueryRefusedError(WarehouseError):
+    """A statement that would write or attach, sent without --write."""
+
+
+def run_query(
+    wh: Warehouse, sql: str, params: list[object] | None = None, *, write: bool = False
+) -> tuple[list[str], list[tuple[object, ...]]]:
+    """Run SQL on the warehouse; values in `params` are bound to `?`, never pasted in."""
+    statements = duckdb.extract_statements(sql)
+    if not statements:
+        raise QueryRefusedError("no SQL statement given")
+    if not write:
+        for statement in statements:
+            if statement.type not in READ_STATEMENTS:
+                raise QueryRefusedError(
+                    f"{statement.type.name} statements are refused: queries are read-only "
+                    "unless you pass --write"
+                )
+    if params and len(statements) > 1:
+        raise QueryRefusedError("parameters (-p) need a single SQL statement")
+    with connect(wh, read_only=not write) as con:
+        for statement in statements[:-1]:
+            con.execute(statement).fetchall()
+        cursor = con.execute(statements[-1], params or [])
+        columns = [d[0] for d in cursor.description or []]
+        return columns, cursor.fetchall()
 
 
 def table_counts(con: duckdb.DuckDBPyConnection) -> list[tuple[str, int, str]]:

@@ -2,6 +2,11 @@
 
 Every column carries its description in the field metadata; `python -m warehouse.schemas`
 prints the README's table reference from it (a test keeps the two in step).
+
+The `articles` parts also hold tombstones (a file deleted, or rejected after it had been
+ingested), so that the `articles` and `article_versions` views read one table only: one
+file listing per query is what makes each view a consistent snapshot while a run commits.
+Content columns are NULL on tombstones only; the views never show tombstones.
 """
 
 from __future__ import annotations
@@ -33,10 +38,16 @@ ARTICLES = pa.schema(
             "article_id",
             pa.string(),
             "Id of this version of the file's article; the same on every re-run.",
-            required=True,
         ),
         _root(),
         _path(),
+        _col(
+            "row_kind",
+            pa.string(),
+            "`article`; or a tombstone, `deleted` / `rejected`, that ends the file's last "
+            "version (tombstones have no content and are hidden by the views).",
+            required=True,
+        ),
         _col(
             "version",
             pa.int32(),
@@ -49,15 +60,13 @@ ARTICLES = pa.schema(
             "body",
             pa.string(),
             "Normalized text without chrome, headline, lede and sign-off (the dateline stays).",
-            required=True,
         ),
         _col(
             "content_sha256",
             pa.string(),
             "SHA-256 of title and body: the same article in any encoding has the same hash.",
-            required=True,
         ),
-        _col("char_count", pa.int32(), "Characters in `body`.", required=True),
+        _col("char_count", pa.int32(), "Characters in `body`."),
         _col("pub_year", pa.int16(), "Publication year, when the text states it."),
         _col("pub_month", pa.int8(), "Publication month, when stated."),
         _col("pub_day", pa.int8(), "Publication day of month, when stated."),
@@ -85,15 +94,13 @@ ARTICLES = pa.schema(
             "Why that outlet: `chrome`, `signoff`, "
             "`dateline:<text>`, `folder:<dir>` or `override`.",
         ),
-        _col("encoding", pa.string(), "Encoding the raw bytes were decoded from.", required=True),
-        _col("had_bom", pa.bool_(), "The file started with a byte-order mark.", required=True),
-        _col("mojibake_fixed", pa.bool_(), "ftfy repaired mis-decoded text.", required=True),
-        _col(
-            "decode_errors", pa.int32(), "Bytes replaced by U+FFFD while decoding.", required=True
-        ),
-        _col("raw_sha256", pa.string(), "SHA-256 of the file's bytes.", required=True),
-        _col("file_size", pa.int64(), "File size in bytes.", required=True),
-        _col("file_mtime", UTC_TS, "File modification time.", required=True),
+        _col("encoding", pa.string(), "Encoding the raw bytes were decoded from."),
+        _col("had_bom", pa.bool_(), "The file started with a byte-order mark."),
+        _col("mojibake_fixed", pa.bool_(), "ftfy repaired mis-decoded text."),
+        _col("decode_errors", pa.int32(), "Bytes replaced by U+FFFD while decoding."),
+        _col("raw_sha256", pa.string(), "SHA-256 of the file's bytes."),
+        _col("file_size", pa.int64(), "File size in bytes."),
+        _col("file_mtime", UTC_TS, "File modification time."),
         _col("ingested_at", UTC_TS, "Start of the run that ingested this version.", required=True),
         _run_id(),
     ]
@@ -182,13 +189,19 @@ def column_docs(schema: pa.Schema) -> dict[str, str]:
     return {f.name: f.metadata[b"doc"].decode() for f in schema}
 
 
+# Columns of the Parquet parts that the views do not show.
+HIDDEN_COLUMNS = {"articles": {"row_kind"}}
+
+
 def markdown_reference() -> str:
-    """The README's column reference, one table per physical table."""
+    """The README's column reference: one table per physical table, as the views show it."""
     parts = []
     for table, schema in TABLES.items():
         parts += [f"#### `{table}`", "", "| column | type | meaning |", "|---|---|---|"]
         parts += [
-            f"| `{f.name}` | {_type_name(f.type)} | {column_docs(schema)[f.name]} |" for f in schema
+            f"| `{f.name}` | {_type_name(f.type)} | {column_docs(schema)[f.name]} |"
+            for f in schema
+            if f.name not in HIDDEN_COLUMNS.get(table, ())
         ]
         parts.append("")
     return "\n".join(parts).strip() + "\n"

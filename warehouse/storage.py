@@ -21,6 +21,7 @@ import json
 import os
 import secrets
 import shutil
+import signal
 import socket
 import time
 from collections.abc import Iterator
@@ -47,6 +48,25 @@ class WarehouseError(RuntimeError):
 
 class WarehouseLockedError(WarehouseError):
     pass
+
+
+class WarehouseWriteError(WarehouseError):
+    """Writing to the warehouse failed: disk full, read-only, no permission."""
+
+
+@contextlib.contextmanager
+def writing(target: Path) -> Iterator[None]:
+    """Turn an OSError while writing `target` into a WarehouseWriteError that says what to do."""
+    try:
+        yield
+    except WarehouseError:
+        raise
+    except OSError as exc:
+        raise WarehouseWriteError(
+            f"cannot write {target}: {exc.strerror or exc}. Nothing of this run was "
+            "committed and the warehouse is as it was before the run. Free some space or "
+            "fix the permissions, then run again."
+        ) from exc
 
 
 @dataclass(frozen=True)
@@ -93,9 +113,11 @@ def write_parquet(table: pa.Table, path: Path, row_group_size: int | None = None
     """Write `table` to `path` atomically: a temp name in the same folder, fsync, rename."""
     tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
     try:
-        pq.write_table(table, tmp, row_group_size=row_group_size, **PARQUET_OPTIONS)
-        _fsync_file(tmp)
-        os.replace(tmp, path)
+        with writing(path):
+            pq.write_table(table, tmp, row_group_size=row_group_size, **PARQUET_OPTIONS)
+            _fsync_file(tmp)
+            crash_point("parquet-written")
+            os.replace(tmp, path)
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
@@ -109,8 +131,9 @@ def rows_to_table(rows: list[dict], table: str) -> pa.Table:
 
 def ensure_layout(wh: Warehouse) -> None:
     """Create the folders and the empty init commit, so every view has a file to read."""
-    wh.commits.mkdir(parents=True, exist_ok=True)
-    wh.staging.mkdir(parents=True, exist_ok=True)
+    with writing(wh.root):
+        wh.commits.mkdir(parents=True, exist_ok=True)
+        wh.staging.mkdir(parents=True, exist_ok=True)
     if wh.exists():
         return
     staging = wh.staging_dir(INIT_RUN_ID)
@@ -124,9 +147,12 @@ def ensure_layout(wh: Warehouse) -> None:
 def commit_run(wh: Warehouse, run_id: str) -> Path:
     """Publish a staged run: one atomic rename makes all of its files visible at once."""
     staged, final = wh.staging_dir(run_id), wh.commits / run_id
-    _fsync_dir(staged)
-    os.rename(staged, final)
-    _fsync_dir(wh.commits)
+    with writing(final):
+        _fsync_dir(staged)
+        crash_point("before-commit")
+        os.rename(staged, final)
+        _fsync_dir(wh.commits)
+    crash_point("after-commit")
     return final
 
 
@@ -138,8 +164,9 @@ def begin_run(wh: Warehouse, run_id: str) -> tuple[Path, Path]:
     """
     discard_staging(wh)
     staging, scratch = wh.staging_dir(run_id), wh.staging / f"{run_id}.scratch"
-    staging.mkdir(parents=True)
-    scratch.mkdir(parents=True)
+    with writing(staging):
+        staging.mkdir(parents=True)
+        scratch.mkdir(parents=True)
     return staging, scratch
 
 
@@ -160,8 +187,9 @@ def writer_lock(wh: Warehouse, run_id: str, timeout: float) -> Iterator[None]:
     flock is released by the kernel when the holder dies, even by SIGKILL, so a crashed
     run never leaves a stale lock behind.
     """
-    wh.root.mkdir(parents=True, exist_ok=True)
-    fd = os.open(wh.root / LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o644)
+    with writing(wh.root / LOCK_FILE):
+        wh.root.mkdir(parents=True, exist_ok=True)
+        fd = os.open(wh.root / LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o644)
     try:
         _acquire(fd, wh, timeout)
         holder = {
@@ -205,6 +233,26 @@ def _locked_message(fd: int, wh: Warehouse, timeout: float) -> str:
         "Wait for that run to finish, or allow a longer wait with --lock-timeout "
         "(WIREHOUSE_LOCK_TIMEOUT)."
     )
+
+
+def crash_point(name: str) -> None:
+    """Fault injection for the crash tests: SIGKILL this process at the named point.
+
+    Set WIREHOUSE_CRASH_AT=<name>[:<n>] to die on the n-th time (default 1st) the point is
+    reached. Unset (always, outside those tests) this is one dictionary lookup.
+    """
+    wanted = os.environ.get("WIREHOUSE_CRASH_AT")
+    if not wanted:
+        return
+    point, _, nth = wanted.partition(":")
+    if point != name:
+        return
+    _CRASH_COUNTS[name] = _CRASH_COUNTS.get(name, 0) + 1
+    if _CRASH_COUNTS[name] >= int(nth or 1):
+        os.kill(os.getpid(), signal.SIGKILL)
+
+
+_CRASH_COUNTS: dict[str, int] = {}
 
 
 def _fsync_file(path: Path) -> None:

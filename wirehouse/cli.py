@@ -134,16 +134,16 @@ def query(
         typer.Option("--param", "-p", help="Value for the next `?` placeholder (repeatable)."),
     ] = None,
     limit: Annotated[int, typer.Option(help="Most rows printed in table format.")] = 1000,
+    write: Annotated[
+        bool, typer.Option("--write", help="Allow statements that write, attach or set.")
+    ] = False,
 ) -> None:
-    """Run SQL against the warehouse (read-only) and print the result."""
-    from warehouse.catalog import connect
+    """Run SQL against the warehouse (read-only unless --write) and print the result."""
+    from warehouse.catalog import run_query
 
-    def run() -> tuple[list[str], list[tuple[Any, ...]]]:
-        with connect(_warehouse(warehouse)) as con:
-            cursor = con.execute(sql, param or [])
-            return [d[0] for d in cursor.description or []], cursor.fetchall()
-
-    columns, rows = _fail_cleanly(run)
+    columns, rows = _fail_cleanly(
+        lambda: run_query(_warehouse(warehouse), sql, list(param or []), write=write)
+    )
     _emit(columns, rows, fmt, limit)
 
 
