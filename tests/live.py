@@ -90,15 +90,27 @@ class LivePrefect:
         return self._send("PATCH", path, body)
 
     def _send(self, method: str, path: str, body: dict[str, Any] | None) -> Any:
+        data = None if method == "GET" else json.dumps(body or {}).encode()
         request = urllib.request.Request(
             self.api + path,
             method=method,
-            data=json.dumps(body or {}).encode(),
+            data=data,
             headers={"content-type": "application/json"},
         )
-        with urllib.request.urlopen(request, timeout=10) as response:
-            raw = response.read()
-        return json.loads(raw) if raw else None
+        attempts = 12
+        for attempt in range(attempts):
+            try:
+                with urllib.request.urlopen(request, timeout=30) as response:
+                    raw = response.read()
+                return json.loads(raw) if raw else None
+            except urllib.error.HTTPError as exc:
+                # SQLite-backed servers answer 503 while the database is busy; the UI
+                # retries too.
+                if exc.code != 503 or attempt == attempts - 1:
+                    exc.msg = f"{exc.msg}: {exc.read()[:500]!r}"
+                    raise
+                time.sleep(min(0.5 * (attempt + 1), 3))
+        raise AssertionError("unreachable")
 
     def deployment(self, name: str) -> dict[str, Any]:
         return self.get(f"/deployments/name/ingest/{name}")
