@@ -558,6 +558,108 @@ def print_reuters(summary: dict[str, Any], examples: dict[str, list[dict[str, An
     console.print()
 
 
+# ----------------------------------------------------------- agreement with langdetect
+
+
+def agreement_chunk(texts: list[str]) -> dict[str, Any]:
+    """Worker: plain seeded langdetect and Wirehouse's FastDetector on the same texts."""
+    from langdetect.detector_factory import PROFILES_DIRECTORY, DetectorFactory
+    from langdetect.lang_detect_exception import LangDetectException
+
+    from tasks.language import FastDetector, _profiles
+
+    factory = DetectorFactory()
+    factory.load_profile(PROFILES_DIRECTORY)
+    factory.seed = 0
+    profiles = _profiles()
+
+    def run(detector: Any, text: str) -> list[tuple[str, float]] | None:
+        detector.append(text)
+        try:
+            return [(g.lang, float(g.prob)) for g in detector.get_probabilities()]
+        except LangDetectException:
+            return None
+
+    same_language = identical = 0
+    plain_seconds = fast_seconds = 0.0
+    for text in texts:
+        started = time.perf_counter()
+        plain = run(factory.create(), text)
+        plain_seconds += time.perf_counter() - started
+        started = time.perf_counter()
+        fast = run(FastDetector(profiles, 0), text)
+        fast_seconds += time.perf_counter() - started
+        identical += plain == fast
+        same_language += (plain or [(None,)])[0][0] == (fast or [(None,)])[0][0]
+    return {
+        "texts": len(texts),
+        "same_language": same_language,
+        "identical": identical,
+        "plain_seconds": plain_seconds,
+        "fast_seconds": fast_seconds,
+    }
+
+
+def evaluate_agreement(eval_dir: Path) -> dict[str, Any]:
+    """Does the faster n-gram path change any answer? Lingua sentences and Reuters stories."""
+    corpora: dict[str, list[str]] = {}
+    lingua = eval_dir / "lingua-sentences"
+    if lingua.is_dir():
+        corpora["lingua-sentences"] = [
+            line
+            for path in sorted(lingua.glob("*.txt"))
+            for line in path.read_text(encoding="utf-8").split("\n")
+            if line.strip()
+        ]
+    reuters = eval_dir / "reuters"
+    if reuters.is_dir():
+        corpora["reuters"] = [
+            reuters_story_text(title, dateline, body)
+            for path in sorted(reuters.glob("reut2-*.sgm"))
+            for _, story in _STORY.findall(path.read_text(encoding="latin-1"))
+            if (title := _tag(story, "TITLE")) is not None
+            and (dateline := _tag(story, "DATELINE")) is not None
+            and (body := _tag(story, "BODY")) is not None
+        ]
+    summary: dict[str, Any] = {}
+    table = Table(title="FastDetector vs plain seeded langdetect (same texts, seed 0)")
+    for column in (
+        "corpus",
+        "texts",
+        "same language %",
+        "identical probabilities %",
+        "plain ms/text",
+        "fast ms/text",
+        "speed-up",
+    ):
+        table.add_column(column, justify="left" if column == "corpus" else "right")
+    for name, texts in corpora.items():
+        chunks = [texts[i : i + 500] for i in range(0, len(texts), 500)]
+        with ProcessPoolExecutor(max_workers=WORKERS) as pool:
+            parts = list(pool.map(agreement_chunk, chunks))
+        total = {key: sum(part[key] for part in parts) for key in parts[0]}
+        row = {
+            "texts": total["texts"],
+            "same_language_pct": percent(total["same_language"], total["texts"]),
+            "identical_pct": percent(total["identical"], total["texts"]),
+            "plain_ms": round(1000 * total["plain_seconds"] / total["texts"], 3),
+            "fast_ms": round(1000 * total["fast_seconds"] / total["texts"], 3),
+        }
+        row["speedup"] = round(row["plain_ms"] / row["fast_ms"], 2)
+        summary[name] = row
+        table.add_row(
+            name,
+            f"{row['texts']:,}",
+            f"{row['same_language_pct']:.2f}",
+            f"{row['identical_pct']:.2f}",
+            f"{row['plain_ms']:.2f}",
+            f"{row['fast_ms']:.2f}",
+            f"{row['speedup']:.1f}x",
+        )
+    console.print(table)
+    return summary
+
+
 # --------------------------------------------------------------------------- main
 
 
@@ -573,6 +675,7 @@ def main(argv: list[str] | None = None) -> int:
         ("mojibake", "mojibake", evaluate_mojibake),
         ("languages", "lingua-sentences", evaluate_languages),
         ("reuters", "reuters", evaluate_reuters),
+        ("langdetect_agreement", ".", evaluate_agreement),
     )
     for name, subfolder, evaluate in sections:
         folder = eval_dir / subfolder

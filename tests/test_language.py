@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import subprocess
 import sys
 
 import pytest
+from conftest import SEEDS
 
 from tasks.language import UNKNOWN, detect_language
 
@@ -58,3 +60,74 @@ def test_same_answer_in_another_process():
 
 def _as_list(guess):
     return [guess.language, guess.probability]
+
+
+@functools.cache
+def _langdetect_factory(seed: int):
+    from langdetect.detector_factory import PROFILES_DIRECTORY, DetectorFactory
+
+    factory = DetectorFactory()
+    factory.load_profile(PROFILES_DIRECTORY)
+    factory.seed = seed
+    return factory
+
+
+def _plain_langdetect(text: str, seed: int = 0):
+    """langdetect's own detector, as documented: the reference for FastDetector."""
+    from langdetect.lang_detect_exception import LangDetectException
+
+    detector = _langdetect_factory(seed).create()
+    detector.append(text)
+    try:
+        return [(lang.lang, lang.prob) for lang in detector.get_probabilities()]
+    except LangDetectException:
+        return None
+
+
+def _fast(text: str, seed: int = 0):
+    from langdetect.lang_detect_exception import LangDetectException
+
+    from tasks.language import FastDetector, _profiles
+
+    detector = FastDetector(_profiles(), seed)
+    detector.append(text)
+    try:
+        return [(lang.lang, float(lang.prob)) for lang in detector.get_probabilities()]
+    except LangDetectException:
+        return None
+
+
+def _tricky_texts() -> list[str]:
+    from test_decode import SAMPLES  # the multilingual sentences of the decode tests
+
+    texts = [seed.read_text() for seed in sorted(SEEDS.iterdir())]
+    texts += list(SAMPLES.values()) + list(TEXTS.values())
+    texts += [
+        "ALL CAPS HEADLINE WITH SOME Words AND NATO, EU, USA",
+        "Visit https://example.com/a?b=c or mail me@example.org now",
+        "Tiếng Việt có dấu: Hà Nội, Sài Gòn, phở bò",  # Vietnamese normalization
+        "Română: ţară, şcoală, țară, școală",  # comma/cedilla variants
+        "ひらがな カタカナ 漢字 한국어 ㄅㄆㄇ",
+        "a  b   c    double  spaces\nnew\tline",
+        "x" * 12000,  # longer than langdetect's 10,000-character limit
+        "12345 !!! ...",
+        "",
+    ]
+    return texts
+
+
+def test_fast_detector_matches_langdetect_bit_for_bit():
+    texts = _tricky_texts()
+    for seed in (0, 7):
+        for text in texts:
+            assert _fast(text, seed) == _plain_langdetect(text, seed), (seed, text[:60])
+
+
+def test_fast_detector_matches_on_generated_text():
+    import random
+
+    rng = random.Random(3)
+    words = " ".join(_tricky_texts()).split()
+    for _ in range(300):
+        text = " ".join(rng.choice(words) for _ in range(rng.randint(1, 60)))
+        assert _fast(text) == _plain_langdetect(text), text[:80]
