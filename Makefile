@@ -10,7 +10,7 @@ export PREFECT_HOME := $(CURDIR)/.prefect
 export PREFECT_SERVER_ANALYTICS_ENABLED := false
 export DO_NOT_TRACK := 1
 
-.PHONY: setup demo test lint eval screenshots clean
+.PHONY: setup demo test lint eval bench screenshots clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -34,6 +34,10 @@ lint: $(STAMP)
 
 eval: $(STAMP)  ## accuracy figures against ../shared/eval (skips when absent)
 	$(BIN)/python -m bench.evaluate ../shared/eval
+
+N ?= 10000
+bench: $(STAMP)  ## throughput against the peers on N synthetic articles (make bench N=100000)
+	$(BIN)/python -m bench.throughput $(N)
 
 screenshots: $(STAMP)  ## re-take docs/ui-*.png from the UI test (needs chromium)
 	WIREHOUSE_SCREENSHOT_DIR=docs $(BIN)/pytest -q tests/test_ui.py

@@ -43,6 +43,12 @@ def article_id(source_root: str, source_path: str, version: int) -> str:
     return hashlib.sha256(key).hexdigest()[:16]
 
 
+def file_key(source_root: str, source_path: str) -> int:
+    """A signed 64-bit key per file: the views find current versions by joining on it."""
+    digest = hashlib.sha256(f"{source_root}\0{source_path}".encode("utf-8", "surrogatepass"))
+    return int.from_bytes(digest.digest()[:8], "big", signed=True)
+
+
 def content_sha256(title: str | None, body: str) -> str:
     return hashlib.sha256(f"{title or ''}\n\n{body}".encode()).hexdigest()
 
@@ -66,6 +72,7 @@ def build_article(
         "article_id": article_id(origin.source_root, origin.source_path, origin.version),
         "source_root": origin.source_root,
         "source_path": origin.source_path,
+        "file_key": file_key(origin.source_root, origin.source_path),
         "row_kind": "article",
         "version": origin.version,
         "title": layout.title,
@@ -96,10 +103,14 @@ def build_article(
 def tombstone(
     kind: str, source_root: str, source_path: str, version: int, at: datetime, run_id: str
 ) -> dict[str, Any]:
-    """An `articles` row that ends a file's last version: it was deleted or became unusable."""
+    """An `articles` row that ends a file's last version: it was deleted or became unusable.
+
+    It takes the next version number, so the latest row of a file is its highest version.
+    """
     return {
         "source_root": source_root,
         "source_path": source_path,
+        "file_key": file_key(source_root, source_path),
         "row_kind": kind,
         "version": version,
         "ingested_at": at,

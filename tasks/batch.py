@@ -201,16 +201,19 @@ def _reject(
     was_live = item["prev_article_id"] is not None
     if reason in TRANSIENT_REASONS and was_live:
         return "rejected"
+    # A file that had an article and is now unusable gets a tombstone: its last version
+    # is no longer current. The tombstone takes the next version number.
+    version = item["prev_version"] + 1 if was_live else item["prev_version"]
     tables["file_events"].append(
-        _event(item, ctx, "rejected", size, mtime_ns, raw_sha, None, item["prev_version"], reason)
+        _event(item, ctx, "rejected", size, mtime_ns, raw_sha, None, version, reason)
     )
-    if was_live:  # its bytes are now unusable: its last version is no longer current
+    if was_live:
         tables["articles"].append(
             tombstone(
                 "rejected",
                 ctx.source_root,
                 item["source_path"],
-                item["prev_version"],
+                version,
                 ctx.ingested_at,
                 ctx.run_id,
             )

@@ -132,21 +132,24 @@ def _stage_deletions(
     gone = pq.read_table(
         plan.deleted_file, columns=["source_path", "prev_version", "prev_article_id"]
     ).to_pylist()
+    for g in gone:  # a file that had an article gets a tombstone, with the next version
+        g["live"] = g["prev_article_id"] is not None
+        g["version"] = g["prev_version"] + 1 if g["live"] else g["prev_version"]
     events = [
         {
             "run_id": run_id,
             "source_root": source_root,
             "source_path": g["source_path"],
             "event": "deleted",
-            "version": g["prev_version"],
+            "version": g["version"],
             "event_at": now,
         }
         for g in gone
     ]
     tombstones = [
-        tombstone("deleted", source_root, g["source_path"], g["prev_version"], now, run_id)
+        tombstone("deleted", source_root, g["source_path"], g["version"], now, run_id)
         for g in gone
-        if g["prev_article_id"] is not None
+        if g["live"]
     ]
     write_parquet(rows_to_table(events, "file_events"), staging / "file_events-deleted.parquet")
     if tombstones:

@@ -37,29 +37,33 @@ _DERIVED_VIEWS = {
         SELECT * FROM file_events
         QUALIFY row_number() OVER (
             PARTITION BY source_root, source_path ORDER BY run_id DESC) = 1""",
-    # Each view below reads the `articles` parts once: one file listing per query, so a
-    # run committing meanwhile is seen entirely or not at all. The latest row of a file
-    # (by run id, which sorts by commit order) decides: an article, or a tombstone.
+    # The current row of a file is its highest version (tombstones take a version too).
+    # It is found on the narrow (file_key, version) columns, then joined to the full rows:
+    # scanning the wide rows through a window would buffer every body. Each view lists
+    # the `articles` files twice, and the history side is listed first (bound first): a
+    # run committing in between can only add rows that find no partner in the older
+    # history, so the view shows the state before that commit, never a mix.
     "articles": """
-        SELECT * EXCLUDE (row_kind, _rank) FROM (
-            SELECT *, row_number() OVER (
-                PARTITION BY source_root, source_path ORDER BY run_id DESC) AS _rank
-            FROM {articles})
-        WHERE _rank = 1 AND row_kind = 'article'""",
+        SELECT article.* EXCLUDE (row_kind, file_key)
+        FROM (SELECT file_key, max(version) AS version FROM {articles} GROUP BY file_key)
+            AS latest
+        JOIN {articles} AS article USING (file_key, version)
+        WHERE article.row_kind = 'article'""",
     "article_versions": """
-        SELECT * EXCLUDE (row_kind, _rank, _next_kind, _next_at),
-               _rank = 1 AS is_current,
-               CASE WHEN _next_kind = 'article' THEN _next_at END AS superseded_at,
-               CASE WHEN _next_kind = 'deleted' THEN _next_at END AS deleted_at
+        SELECT article.* EXCLUDE (row_kind, file_key),
+               history.is_current,
+               CASE WHEN history.next_kind = 'article' THEN history.next_at END
+                   AS superseded_at,
+               CASE WHEN history.next_kind = 'deleted' THEN history.next_at END AS deleted_at
         FROM (
-            SELECT *,
-                   row_number() OVER (PARTITION BY source_root, source_path
-                                      ORDER BY run_id DESC) AS _rank,
-                   lead(row_kind) OVER history AS _next_kind,
-                   lead(ingested_at) OVER history AS _next_at
+            SELECT file_key, version,
+                   version = max(version) OVER (PARTITION BY file_key) AS is_current,
+                   lead(row_kind) OVER later AS next_kind,
+                   lead(ingested_at) OVER later AS next_at
             FROM {articles}
-            WINDOW history AS (PARTITION BY source_root, source_path ORDER BY run_id))
-        WHERE row_kind = 'article'""",
+            WINDOW later AS (PARTITION BY file_key ORDER BY version)) AS history
+        JOIN {articles} AS article USING (file_key, version)
+        WHERE article.row_kind = 'article'""",
 }
 
 

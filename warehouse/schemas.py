@@ -42,6 +42,12 @@ ARTICLES = pa.schema(
         _root(),
         _path(),
         _col(
+            "file_key",
+            pa.int64(),
+            "64-bit hash of source_root and source_path: the join key of the views.",
+            required=True,
+        ),
+        _col(
             "row_kind",
             pa.string(),
             "`article`; or a tombstone, `deleted` / `rejected`, that ends the file's last "
@@ -51,7 +57,8 @@ ARTICLES = pa.schema(
         _col(
             "version",
             pa.int32(),
-            "1 for the first content seen at the path, +1 per change (or forced reprocessing).",
+            "1 for the first content seen at the path, then +1 with every change, forced "
+            "reprocessing, deletion or rejection of the file.",
             required=True,
         ),
         _col("title", pa.string(), "Headline, when the layout shows one; else NULL."),
@@ -190,7 +197,7 @@ def column_docs(schema: pa.Schema) -> dict[str, str]:
 
 
 # Columns of the Parquet parts that the views do not show.
-HIDDEN_COLUMNS = {"articles": {"row_kind"}}
+HIDDEN_COLUMNS = {"articles": {"row_kind", "file_key"}}
 
 
 def markdown_reference() -> str:

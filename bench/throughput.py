@@ -1,0 +1,236 @@
+"""Throughput benchmark: Wirehouse against its peers on one synthetic corpus, side by side.
+
+    python -m bench.throughput N [--workdir DIR] [--naive-max 10000] [--skip bare,steps,naive]
+
+Generates (or reuses) a corpus of N articles (bench.corpus), then measures, each in its own
+subprocess with the peak RSS of its whole process tree sampled every 0.1 s:
+
+1. `wirehouse ingest` with default settings (embedded Prefect server);
+2. peers: the bare loop (charset-normalizer + langdetect, one process), Wirehouse's own
+   steps in one process without Prefect, and a Prefect flow with one task per file (only
+   up to --naive-max files: it gets slower than linear);
+3. a re-ingest of the unchanged corpus;
+4. DuckDB queries on the result (median of 5 runs).
+
+Prints docs/s, MB/s, peak RSS and the ratios, and writes bench-results/throughput-N.json.
+Prefect's database is migrated by a warm-up run first, so no contender pays that once-only
+cost. Timings are wall clock on whatever else the machine is doing: compare the ratios
+within one run, not figures across machines.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import psutil
+from rich.console import Console
+from rich.table import Table
+
+from bench.corpus import generate
+
+BIN = Path(sys.executable).parent
+RESULTS = Path("bench-results")
+console = Console()
+
+QUERIES = {
+    "count by source and language":
+        "SELECT source, language, count(*) FROM articles GROUP BY ALL ORDER BY 3 DESC",
+    "date range":
+        "SELECT count(*), min(published_date), max(published_date) FROM articles "
+        "WHERE published_date BETWEEN DATE '2001-01-01' AND DATE '2010-12-31'",
+    "full-text ILIKE":
+        "SELECT count(*) FROM articles WHERE body ILIKE '%foreign minister%'",
+}
+
+
+@dataclass
+class Measured:
+    name: str
+    seconds: float
+    peak_rss_mb: float
+    returncode: int
+    output: str
+
+    def rate(self, files: int, megabytes: float) -> dict[str, float]:
+        return {"docs_per_s": files / self.seconds, "mb_per_s": megabytes / self.seconds}
+
+
+def measure(name: str, command: list[str], env: dict[str, str]) -> Measured:
+    """Run `command`, sampling the RSS of its process tree; fail loudly if it fails."""
+    console.print(f"[bold]{name}[/bold]: {' '.join(command)}", highlight=False)
+    started = time.perf_counter()
+    process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE,
+                               stderr=subprocess.STDOUT, text=True)
+    peak = _PeakRss(process.pid)
+    peak.start()
+    output, _ = process.communicate()
+    seconds = time.perf_counter() - started
+    peak.stop()
+    if process.returncode != 0:
+        raise RuntimeError(f"{name} failed ({process.returncode}):\n{output[-3000:]}")
+    console.print(f"  {seconds:.1f} s, peak RSS {peak.mb:.0f} MB")
+    return Measured(name, seconds, peak.mb, process.returncode, output[-2000:])
+
+
+class _PeakRss(threading.Thread):
+    """Highest total RSS of a process and all its descendants, sampled every 0.1 s."""
+
+    def __init__(self, pid: int) -> None:
+        super().__init__(daemon=True)
+        self.root = psutil.Process(pid)
+        self.mb = 0.0
+        self._stop = threading.Event()
+
+    def run(self) -> None:
+        while not self._stop.wait(0.1):
+            try:
+                tree = [self.root, *self.root.children(recursive=True)]
+                total = sum(_rss(p) for p in tree)
+            except psutil.Error:
+                continue
+            self.mb = max(self.mb, total / 2**20)
+
+    def stop(self) -> None:
+        self._stop.set()
+        self.join()
+
+
+def _rss(process: psutil.Process) -> int:
+    try:
+        return process.memory_info().rss
+    except psutil.Error:
+        return 0
+
+
+def time_queries(catalog: Path) -> dict[str, float]:
+    timings = {}
+    with duckdb.connect(str(catalog), read_only=True) as con:
+        for name, sql in QUERIES.items():
+            runs = []
+            for _ in range(5):
+                started = time.perf_counter()
+                con.execute(sql).fetchall()
+                runs.append(time.perf_counter() - started)
+            timings[name] = statistics.median(runs)
+    return timings
+
+
+def folder_bytes(folder: Path) -> int:
+    return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file())
+
+
+def run(n: int, workdir: Path, naive_max: int, skip: set[str]) -> dict[str, Any]:
+    corpus = workdir / f"corpus-{n}"
+    stats_file = corpus.with_suffix(".json")
+    if not stats_file.exists():
+        shutil.rmtree(corpus, ignore_errors=True)
+        started = time.perf_counter()
+        stats = asdict(generate(corpus, n, seed=0))
+        stats["generate_seconds"] = round(time.perf_counter() - started, 1)
+        stats_file.write_text(json.dumps(stats))
+    stats = json.loads(stats_file.read_text())
+    files, raw_mb = stats["files"], stats["bytes"] / 1e6
+    console.print(f"corpus: {files:,} files, {raw_mb:,.0f} MB in {corpus}")
+
+    env = os.environ | {"PREFECT_HOME": str(workdir / "prefect-home"),
+                        "PREFECT_SERVER_ANALYTICS_ENABLED": "false", "DO_NOT_TRACK": "1"}
+    warehouse = workdir / f"warehouse-{n}"
+    shutil.rmtree(warehouse, ignore_errors=True)
+    _warm_up(workdir, env)
+
+    ingest = [str(BIN / "wirehouse"), "ingest", str(corpus), "--warehouse", str(warehouse),
+              "--show", "0"]
+    results: dict[str, Measured] = {"wirehouse": measure("wirehouse ingest", ingest, env)}
+    results["reingest"] = measure("re-ingest, unchanged", ingest, env)
+    for peer in ("bare", "steps", "naive"):
+        if peer in skip or (peer == "naive" and files > naive_max):
+            continue
+        out = workdir / f"{peer}-{n}.parquet"
+        command = [sys.executable, "-m", "bench.peers", peer, str(corpus), str(out)]
+        results[peer] = measure(f"peer: {peer}", command, env)
+        out.unlink(missing_ok=True)
+    report = _report(n, files, raw_mb, results, warehouse)
+    RESULTS.mkdir(exist_ok=True)
+    target = RESULTS / f"throughput-{n}.json"
+    target.write_text(json.dumps(report, indent=2))
+    console.print(f"figures written to {target}")
+    return report
+
+
+def _warm_up(workdir: Path, env: dict[str, str]) -> None:
+    """One tiny ingest, so Prefect's database exists before anything is timed."""
+    seeds = Path(__file__).resolve().parent.parent / "seeds"
+    scratch = workdir / "warm-up"
+    shutil.rmtree(scratch, ignore_errors=True)
+    subprocess.run([str(BIN / "wirehouse"), "ingest", str(seeds), "--warehouse", str(scratch),
+                    "--show", "0"], env=env, check=True, capture_output=True)
+    shutil.rmtree(scratch)
+
+
+def _report(
+    n: int, files: int, raw_mb: float, results: dict[str, Measured], warehouse: Path
+) -> dict[str, Any]:
+    wirehouse = results["wirehouse"]
+    ratios = {"reingest / wirehouse (time)": results["reingest"].seconds / wirehouse.seconds}
+    for peer, label in (("bare", "wirehouse / bare loop"), ("steps", "wirehouse / same steps"),
+                        ("naive", "wirehouse / one task per file")):
+        if peer in results:
+            ratios[f"{label} (throughput)"] = results[peer].seconds / wirehouse.seconds
+    warehouse_mb = folder_bytes(warehouse / "commits") / 1e6
+    queries = time_queries(warehouse / "wirehouse.duckdb")
+    table = Table(title=f"Throughput, N = {n:,} articles ({raw_mb:,.0f} MB), "
+                        f"{os.cpu_count()} cores")
+    for column in ("run", "seconds", "docs/s", "MB/s", "peak RSS MB"):
+        table.add_column(column, justify="left" if column == "run" else "right")
+    for measured in results.values():
+        rate = measured.rate(files, raw_mb)
+        table.add_row(measured.name, f"{measured.seconds:,.1f}", f"{rate['docs_per_s']:,.0f}",
+                      f"{rate['mb_per_s']:.2f}", f"{measured.peak_rss_mb:,.0f}")
+    console.print(table)
+    for label, value in ratios.items():
+        console.print(f"{label}: {value:.2f}x" if "time" not in label
+                      else f"{label}: {100 * value:.1f} %")
+    console.print(f"warehouse on disk: {warehouse_mb:,.0f} MB = "
+                  f"{warehouse_mb / raw_mb:.2f} x the raw corpus")
+    for name, seconds in queries.items():
+        console.print(f"query '{name}': {1000 * seconds:.0f} ms (median of 5)")
+    return {
+        "n": n, "files": files, "raw_mb": raw_mb, "machine": _machine(),
+        "runs": {k: asdict(v) | v.rate(files, raw_mb) for k, v in results.items()},
+        "ratios": ratios, "warehouse_mb": warehouse_mb,
+        "warehouse_over_raw": warehouse_mb / raw_mb, "query_seconds": queries,
+    }
+
+
+def _machine() -> dict[str, Any]:
+    return {"cpus": os.cpu_count(), "memory_gb": round(psutil.virtual_memory().total / 2**30),
+            "python": platform.python_version(), "platform": platform.platform()}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("n", type=int)
+    parser.add_argument("--workdir", type=Path, default=Path("/tmp/wirehouse-bench"))
+    parser.add_argument("--naive-max", type=int, default=10_000)
+    parser.add_argument("--skip", default="", help="comma-separated: bare,steps,naive")
+    args = parser.parse_args()
+    args.workdir.mkdir(parents=True, exist_ok=True)
+    run(args.n, args.workdir, args.naive_max, set(filter(None, args.skip.split(","))))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
