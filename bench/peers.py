@@ -45,8 +45,12 @@ def bare_row(path: Path, root: Path) -> dict[str, Any] | None:
         language = detect(text)
     except LangDetectException:
         language = None
-    return {"path": str(path.relative_to(root)), "encoding": best.encoding,
-            "language": language, "text": text}
+    return {
+        "path": str(path.relative_to(root)),
+        "encoding": best.encoding,
+        "language": language,
+        "text": text,
+    }
 
 
 def steps_row(path: Path, root: Path) -> dict[str, Any] | None:
@@ -57,12 +61,16 @@ def steps_row(path: Path, root: Path) -> dict[str, Any] | None:
 
     raw = path.read_bytes()
     stat = path.stat()
-    origin = FileVersion(str(root), str(path.relative_to(root)), 1, stat.st_size,
-                         datetime.fromtimestamp(stat.st_mtime, UTC),
-                         hashlib.sha256(raw).hexdigest())
+    origin = FileVersion(
+        str(root),
+        str(path.relative_to(root)),
+        1,
+        stat.st_size,
+        datetime.fromtimestamp(stat.st_mtime, UTC),
+        hashlib.sha256(raw).hexdigest(),
+    )
     try:
-        return build_article(raw, origin, EnrichOptions(latest_date=date.today()),
-                             load_registry())
+        return build_article(raw, origin, EnrichOptions(latest_date=date.today()), load_registry())
     except RejectError:
         return None
 

@@ -46,13 +46,14 @@ RESULTS = Path("bench-results")
 console = Console()
 
 QUERIES = {
-    "count by source and language":
-        "SELECT source, language, count(*) FROM articles GROUP BY ALL ORDER BY 3 DESC",
-    "date range":
+    "count by source and language": (
+        "SELECT source, language, count(*) FROM articles GROUP BY ALL ORDER BY 3 DESC"
+    ),
+    "date range": (
         "SELECT count(*), min(published_date), max(published_date) FROM articles "
-        "WHERE published_date BETWEEN DATE '2001-01-01' AND DATE '2010-12-31'",
-    "full-text ILIKE":
-        "SELECT count(*) FROM articles WHERE body ILIKE '%foreign minister%'",
+        "WHERE published_date BETWEEN DATE '2001-01-01' AND DATE '2010-12-31'"
+    ),
+    "full-text ILIKE": "SELECT count(*) FROM articles WHERE body ILIKE '%foreign minister%'",
 }
 
 
@@ -72,8 +73,9 @@ def measure(name: str, command: list[str], env: dict[str, str]) -> Measured:
     """Run `command`, sampling the RSS of its process tree; fail loudly if it fails."""
     console.print(f"[bold]{name}[/bold]: {' '.join(command)}", highlight=False)
     started = time.perf_counter()
-    process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE,
-                               stderr=subprocess.STDOUT, text=True)
+    process = subprocess.Popen(
+        command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    )
     peak = _PeakRss(process.pid)
     peak.start()
     output, _ = process.communicate()
@@ -145,14 +147,24 @@ def run(n: int, workdir: Path, naive_max: int, skip: set[str]) -> dict[str, Any]
     files, raw_mb = stats["files"], stats["bytes"] / 1e6
     console.print(f"corpus: {files:,} files, {raw_mb:,.0f} MB in {corpus}")
 
-    env = os.environ | {"PREFECT_HOME": str(workdir / "prefect-home"),
-                        "PREFECT_SERVER_ANALYTICS_ENABLED": "false", "DO_NOT_TRACK": "1"}
+    env = os.environ | {
+        "PREFECT_HOME": str(workdir / "prefect-home"),
+        "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+        "DO_NOT_TRACK": "1",
+    }
     warehouse = workdir / f"warehouse-{n}"
     shutil.rmtree(warehouse, ignore_errors=True)
     _warm_up(workdir, env)
 
-    ingest = [str(BIN / "wirehouse"), "ingest", str(corpus), "--warehouse", str(warehouse),
-              "--show", "0"]
+    ingest = [
+        str(BIN / "wirehouse"),
+        "ingest",
+        str(corpus),
+        "--warehouse",
+        str(warehouse),
+        "--show",
+        "0",
+    ]
     results: dict[str, Measured] = {"wirehouse": measure("wirehouse ingest", ingest, env)}
     results["reingest"] = measure("re-ingest, unchanged", ingest, env)
     for peer in ("bare", "steps", "naive"):
@@ -175,8 +187,12 @@ def _warm_up(workdir: Path, env: dict[str, str]) -> None:
     seeds = Path(__file__).resolve().parent.parent / "seeds"
     scratch = workdir / "warm-up"
     shutil.rmtree(scratch, ignore_errors=True)
-    subprocess.run([str(BIN / "wirehouse"), "ingest", str(seeds), "--warehouse", str(scratch),
-                    "--show", "0"], env=env, check=True, capture_output=True)
+    subprocess.run(
+        [str(BIN / "wirehouse"), "ingest", str(seeds), "--warehouse", str(scratch), "--show", "0"],
+        env=env,
+        check=True,
+        capture_output=True,
+    )
     shutil.rmtree(scratch)
 
 
@@ -185,39 +201,59 @@ def _report(
 ) -> dict[str, Any]:
     wirehouse = results["wirehouse"]
     ratios = {"reingest / wirehouse (time)": results["reingest"].seconds / wirehouse.seconds}
-    for peer, label in (("bare", "wirehouse / bare loop"), ("steps", "wirehouse / same steps"),
-                        ("naive", "wirehouse / one task per file")):
+    for peer, label in (
+        ("bare", "wirehouse / bare loop"),
+        ("steps", "wirehouse / same steps"),
+        ("naive", "wirehouse / one task per file"),
+    ):
         if peer in results:
             ratios[f"{label} (throughput)"] = results[peer].seconds / wirehouse.seconds
     warehouse_mb = folder_bytes(warehouse / "commits") / 1e6
     queries = time_queries(warehouse / "wirehouse.duckdb")
-    table = Table(title=f"Throughput, N = {n:,} articles ({raw_mb:,.0f} MB), "
-                        f"{os.cpu_count()} cores")
+    table = Table(
+        title=f"Throughput, N = {n:,} articles ({raw_mb:,.0f} MB), {os.cpu_count()} cores"
+    )
     for column in ("run", "seconds", "docs/s", "MB/s", "peak RSS MB"):
         table.add_column(column, justify="left" if column == "run" else "right")
     for measured in results.values():
         rate = measured.rate(files, raw_mb)
-        table.add_row(measured.name, f"{measured.seconds:,.1f}", f"{rate['docs_per_s']:,.0f}",
-                      f"{rate['mb_per_s']:.2f}", f"{measured.peak_rss_mb:,.0f}")
+        table.add_row(
+            measured.name,
+            f"{measured.seconds:,.1f}",
+            f"{rate['docs_per_s']:,.0f}",
+            f"{rate['mb_per_s']:.2f}",
+            f"{measured.peak_rss_mb:,.0f}",
+        )
     console.print(table)
     for label, value in ratios.items():
-        console.print(f"{label}: {value:.2f}x" if "time" not in label
-                      else f"{label}: {100 * value:.1f} %")
-    console.print(f"warehouse on disk: {warehouse_mb:,.0f} MB = "
-                  f"{warehouse_mb / raw_mb:.2f} x the raw corpus")
+        console.print(
+            f"{label}: {value:.2f}x" if "time" not in label else f"{label}: {100 * value:.1f} %"
+        )
+    console.print(
+        f"warehouse on disk: {warehouse_mb:,.0f} MB = {warehouse_mb / raw_mb:.2f} x the raw corpus"
+    )
     for name, seconds in queries.items():
         console.print(f"query '{name}': {1000 * seconds:.0f} ms (median of 5)")
     return {
-        "n": n, "files": files, "raw_mb": raw_mb, "machine": _machine(),
+        "n": n,
+        "files": files,
+        "raw_mb": raw_mb,
+        "machine": _machine(),
         "runs": {k: asdict(v) | v.rate(files, raw_mb) for k, v in results.items()},
-        "ratios": ratios, "warehouse_mb": warehouse_mb,
-        "warehouse_over_raw": warehouse_mb / raw_mb, "query_seconds": queries,
+        "ratios": ratios,
+        "warehouse_mb": warehouse_mb,
+        "warehouse_over_raw": warehouse_mb / raw_mb,
+        "query_seconds": queries,
     }
 
 
 def _machine() -> dict[str, Any]:
-    return {"cpus": os.cpu_count(), "memory_gb": round(psutil.virtual_memory().total / 2**30),
-            "python": platform.python_version(), "platform": platform.platform()}
+    return {
+        "cpus": os.cpu_count(),
+        "memory_gb": round(psutil.virtual_memory().total / 2**30),
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+    }
 
 
 def main() -> int:
