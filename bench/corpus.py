@@ -257,6 +257,14 @@ class CorpusStats:
         self.encodings[info.encoding] += 1
         self.styles[info.style] += 1
 
+    def as_dict(self) -> dict[str, object]:
+        """JSON-ready: `dataclasses.asdict` would rebuild each Counter from its item pairs."""
+        return {f: dict(v) if isinstance(v, Counter) else v for f, v in self._fields()}
+
+    def _fields(self) -> Iterator[tuple[str, object]]:
+        for name in self.__slots__:
+            yield name, getattr(self, name)
+
     def summary(self) -> str:
         rate = self.files / self.seconds if self.seconds else 0.0
         return (

@@ -112,11 +112,13 @@ def naive_flow(root: Path, out: Path) -> tuple[int, int]:
         return steps_row(Path(path), root)
 
     @flow
-    def naive_ingest(paths: list[str]) -> tuple[int, int]:
-        futures = ingest_one.map(paths)
+    def naive_ingest(folder: str) -> tuple[int, int]:
+        # The folder, not the list of paths, is the parameter: a 10,000-path list makes
+        # the flow run's parameters too large for the API.
+        futures = ingest_one.map([str(p) for p in corpus_files(Path(folder))])
         return write_rows((future.result() for future in futures), out)
 
-    return naive_ingest([str(p) for p in corpus_files(root)])
+    return naive_ingest(str(root))
 
 
 def main() -> int:

@@ -94,10 +94,10 @@ class _PeakRss(threading.Thread):
         super().__init__(daemon=True)
         self.root = psutil.Process(pid)
         self.mb = 0.0
-        self._stop = threading.Event()
+        self._done = threading.Event()
 
     def run(self) -> None:
-        while not self._stop.wait(0.1):
+        while not self._done.wait(0.1):
             try:
                 tree = [self.root, *self.root.children(recursive=True)]
                 total = sum(_rss(p) for p in tree)
@@ -106,7 +106,7 @@ class _PeakRss(threading.Thread):
             self.mb = max(self.mb, total / 2**20)
 
     def stop(self) -> None:
-        self._stop.set()
+        self._done.set()
         self.join()
 
 
@@ -140,7 +140,7 @@ def run(n: int, workdir: Path, naive_max: int, skip: set[str]) -> dict[str, Any]
     if not stats_file.exists():
         shutil.rmtree(corpus, ignore_errors=True)
         started = time.perf_counter()
-        stats = asdict(generate(corpus, n, seed=0))
+        stats = generate(corpus, n, seed=0).as_dict()
         stats["generate_seconds"] = round(time.perf_counter() - started, 1)
         stats_file.write_text(json.dumps(stats))
     stats = json.loads(stats_file.read_text())

@@ -12,12 +12,13 @@ from prefect import flow, get_run_logger
 from prefect.artifacts import create_markdown_artifact
 from prefect.runtime import flow_run
 
-from flows.runners import WorkerPool
+from flows.runners import make_task_runner, worker_count
 from tasks.article import EnrichOptions
 from tasks.batch import BatchContext, BatchResult
 from tasks.plan import Plan
 from tasks.prefect_tasks import commit_task, discover_task, plan_task, process_batch_task
 from tasks.report import summary_markdown
+from tasks.workers import worker_processes
 from warehouse.catalog import ensure_catalog
 from warehouse.storage import Warehouse, begin_run, new_run_id, writer_lock
 from wirehouse.settings import IngestOptions, Settings
@@ -29,7 +30,7 @@ DEFAULT_OPTIONS = IngestOptions()
     name="ingest",
     description="Ingest a folder of raw news text files into the Wirehouse warehouse: "
     "decode, strip chrome, date, tag outlet and language, write Parquet.",
-    task_runner=WorkerPool(),
+    task_runner=make_task_runner(Settings()),
     validate_parameters=True,
 )
 def ingest(
@@ -63,7 +64,8 @@ def ingest(
             discovery, wh, str(root), scratch, settings.force, settings.batch_size, settings.workers
         )
         context = _batch_context(settings, run_id, str(root), staging, started_at)
-        results = _run_batches(plan, context)
+        with worker_processes(worker_count(settings, len(plan.batches))):
+            results = _run_batches(plan, context)
         summary = commit_task(
             wh,
             run_id,

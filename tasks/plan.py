@@ -11,17 +11,16 @@ import math
 from dataclasses import dataclass
 from pathlib import Path
 
-import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
 
 from tasks.errors import TRANSIENT_REASONS
-from warehouse.catalog import create_views
 from warehouse.storage import Warehouse, writing
 
 # What a run does with each discovered (or vanished) file.
 READ_ACTIONS = ("new", "check", "retry", "reprocess", "reject")
 MIN_BATCH = 50  # below this, splitting work across workers costs more than it saves
+PLAN_MEMORY = "256MB"  # DuckDB memory for classifying files against the manifest
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,7 +63,13 @@ def plan_run(
     workers: int,
 ) -> Plan:
     """Classify every file against the manifest and write the work and deletion files."""
-    con = duckdb.connect()
+    # Imported here: batch workers import this module for BatchRef and need no DuckDB.
+    import duckdb
+
+    from warehouse.catalog import create_views
+
+    # Bounded memory: at a million files the classification spills to scratch, not RAM.
+    con = duckdb.connect(config={"memory_limit": PLAN_MEMORY, "temp_directory": str(scratch)})
     try:
         create_views(con, wh)
         con.execute(

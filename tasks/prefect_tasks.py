@@ -21,6 +21,7 @@ from tasks.batch import BatchContext, BatchResult, process_batch
 from tasks.commit import RunSummary, finish_run
 from tasks.discover import write_discovery
 from tasks.plan import BatchRef, Plan, plan_run
+from tasks.workers import in_worker
 from warehouse.storage import Warehouse
 
 _TASK_OPTIONS = {"cache_policy": NO_CACHE, "persist_result": False}
@@ -64,7 +65,7 @@ def plan_task(
 
 @task(name="process-batch", task_run_name="batch-{ref.index}-of-{ref.of}", **_TASK_OPTIONS)
 def process_batch_task(ref: BatchRef, ctx: BatchContext) -> BatchResult:
-    result = process_batch(ref, ctx)
+    result = in_worker(process_batch, ref, ctx)
     get_run_logger().info(
         "batch %d/%d: %d files in %.1fs (%.0f files/s) %s",
         ref.index,

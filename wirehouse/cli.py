@@ -112,6 +112,7 @@ def ingest(
         exclude=exclude,
         batch_size=batch_size,
         workers=workers,
+        runner=runner,
         max_file_bytes=max_file_bytes,
         outlets_file=str(outlets_file) if outlets_file else None,
         lock_timeout=lock_timeout,

@@ -130,6 +130,9 @@ class IngestOptions(BaseModel):
     workers: int | None = Field(
         default=None, ge=1, le=256, description="Batches are cut so this many workers get one."
     )
+    runner: RunnerKind | None = Field(
+        default=None, description="'process': batches in worker processes; 'thread': in place."
+    )
     max_file_bytes: int | None = Field(
         default=None, ge=1, description="Reject larger files unread (reason 'too_large')."
     )
