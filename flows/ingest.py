@@ -16,7 +16,13 @@ from flows.runners import make_task_runner, worker_count
 from tasks.article import EnrichOptions
 from tasks.batch import BatchContext, BatchResult
 from tasks.plan import Plan
-from tasks.prefect_tasks import commit_task, discover_task, plan_task, process_batch_task
+from tasks.prefect_tasks import (
+    commit_task,
+    discover_task,
+    link_task,
+    plan_task,
+    process_batch_task,
+)
 from tasks.report import summary_markdown
 from tasks.workers import worker_processes
 from warehouse.catalog import ensure_catalog
@@ -66,6 +72,7 @@ def ingest(
         context = _batch_context(settings, run_id, str(root), staging, started_at)
         with worker_processes(worker_count(settings, len(plan.batches))):
             results = _run_batches(plan, context)
+        links = link_task(wh, staging, run_id, context.options.latest_date)
         summary = commit_task(
             wh,
             run_id,
@@ -80,7 +87,7 @@ def ingest(
         shutil.rmtree(scratch, ignore_errors=True)
     create_markdown_artifact(
         key="ingest-summary",
-        markdown=summary_markdown(summary),
+        markdown=summary_markdown(summary, links),
         description=f"Counts of ingest run {run_id}",
     )
     return summary.as_dict()

@@ -23,8 +23,13 @@ import pyarrow.parquet as pq
 from tasks.article import EnrichOptions, FileVersion, build_article, tombstone
 from tasks.errors import TRANSIENT_REASONS, RejectError
 from tasks.plan import BatchRef
+from tasks.quotes import extract_quotes
 from tasks.sources import Registry, load_registry
+from tasks.stories import story_features
 from warehouse.storage import crash_point, rows_to_table, write_parquet
+
+# Tables a batch stages parts of; the rest are written when the run commits.
+STAGED_TABLES = ("articles", "file_events", "rejects", "quotes", "article_features")
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,7 +67,7 @@ def process_batch(ref: BatchRef, ctx: BatchContext) -> BatchResult:
     planned = pq.ParquetFile(ref.work_file).read_row_group(ref.row_group).to_pylist()
     registry = load_registry(Path(ctx.outlets_file) if ctx.outlets_file else None)
     result = BatchResult(index=ref.index, planned=len(planned))
-    tables: dict[str, list[dict[str, Any]]] = {"articles": [], "file_events": [], "rejects": []}
+    tables: dict[str, list[dict[str, Any]]] = {name: [] for name in STAGED_TABLES}
     root = os.fsencode(ctx.source_root)
     for item in planned:
         outcome = _process_file(item, root, ctx, registry, tables)
@@ -134,10 +139,39 @@ def _process_file(
     else:
         event = "changed"
     tables["articles"].append(row | {"ingested_at": ctx.ingested_at, "run_id": ctx.run_id})
+    _add_story_inputs(row, ctx.run_id, tables)
     tables["file_events"].append(
         _event(item, ctx, event, size, mtime_ns, raw_sha, row["article_id"], version)
     )
     return event
+
+
+def _add_story_inputs(
+    row: dict[str, Any], run_id: str, tables: dict[str, list[dict[str, Any]]]
+) -> None:
+    """Quotes and the story-matching signature of a new article version."""
+    features = story_features(row["title"], row["body"])
+    tables["article_features"].append(
+        {
+            "article_id": row["article_id"],
+            "signature": features.signature,
+            "weekday": features.weekday,
+            "run_id": run_id,
+        }
+    )
+    tables["quotes"] += [
+        {
+            "article_id": row["article_id"],
+            "quote": quote.text,
+            "speaker": quote.speaker,
+            "start_char": quote.start,
+            "end_char": quote.end,
+            "word_count": len(quote.text.split()),
+            "quote_hash": quote.quote_hash,
+            "run_id": run_id,
+        }
+        for quote in extract_quotes(row["body"])
+    ]
 
 
 def read_file(path: bytes, max_bytes: int) -> tuple[bytes, int, int]:

@@ -10,7 +10,7 @@ Results are never cached or persisted: change detection is the warehouse manifes
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +20,7 @@ from prefect.cache_policies import NO_CACHE
 from tasks.batch import BatchContext, BatchResult, process_batch
 from tasks.commit import RunSummary, finish_run
 from tasks.discover import write_discovery
+from tasks.link import LinkSummary, link_run
 from tasks.plan import BatchRef, Plan, plan_run
 from tasks.workers import in_worker
 from warehouse.storage import Warehouse
@@ -76,6 +77,21 @@ def process_batch_task(ref: BatchRef, ctx: BatchContext) -> BatchResult:
         dict(result.counts),
     )
     return result
+
+
+@task(name="link-stories", **_TASK_OPTIONS)
+def link_task(wh: Warehouse, staging: Path, run_id: str, latest: date) -> LinkSummary:
+    links = link_run(wh, staging, run_id, latest)
+    get_run_logger().info(
+        "stories: %d articles linked, %d new stories, %d joined one, %d duplicates, "
+        "%d dates inferred",
+        links.articles,
+        links.new_stories,
+        links.joined_stories,
+        links.duplicates,
+        links.inferred_dates,
+    )
+    return links
 
 
 @task(name="commit", **_TASK_OPTIONS)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from tasks.commit import RunSummary
+from tasks.link import LinkSummary
 
 COUNT_HELP = {
     "discovered": "files found under the source folder",
@@ -16,8 +17,8 @@ COUNT_HELP = {
 }
 
 
-def summary_markdown(summary: RunSummary) -> str:
-    """Markdown for the per-run Prefect artifact: counts, then the first rejects."""
+def summary_markdown(summary: RunSummary, links: LinkSummary | None = None) -> str:
+    """Markdown for the per-run Prefect artifact: counts, stories, then the first rejects."""
     counts = summary.counts()
     lines = [
         f"### Ingest run `{summary.run_id}`",
@@ -30,6 +31,13 @@ def summary_markdown(summary: RunSummary) -> str:
         "|---|---:|---|",
         *(f"| {name} | {value:,} | {COUNT_HELP[name]} |" for name, value in counts.items()),
     ]
+    if links is not None and links.articles:
+        lines += [
+            "",
+            f"Stories: {links.new_stories:,} new, {links.joined_stories:,} articles joined "
+            f"a story, {links.duplicates:,} exact duplicates, "
+            f"{links.inferred_dates:,} dates inferred.",
+        ]
     if summary.rejects:
         lines += ["", "#### Rejected files", "", "| file | reason | message |", "|---|---|---|"]
         lines += [

@@ -17,7 +17,7 @@ pytestmark = pytest.mark.usefixtures("prefect_server")
 EXPECTED = {
     "000_ef1758e8d78d9052.txt": (
         "tass",
-        None,
+        date(2017, 7, 28),  # no year in the text: inferred from 001, its story (issue 6)
         (7, 28),
         "Lavrov tells Tillerson Russia ready to normalize relations with US",
     ),
@@ -68,14 +68,15 @@ def test_seeds_land_as_the_issue_expects(seeds_warehouse):
     assert summary["new"] == 5 and summary["rejected"] == 0
 
 
-def test_year_is_never_guessed(seeds_warehouse):
+def test_year_is_never_guessed_only_inferred_openly(seeds_warehouse):
     warehouse, _ = seeds_warehouse
-    (row,) = query(
-        warehouse,
-        """SELECT pub_year, published_date, date_text, date_source
-                                 FROM articles WHERE source_path LIKE '000_%'""",
-    )
-    assert row == (None, None, "MOSCOW, July 28", "dateline")
+    columns = "pub_year, published_date, date_text, date_source"
+    where = "WHERE source_path LIKE '000_%'"
+    (stated,) = query(warehouse, f"SELECT {columns} FROM article_versions {where}")
+    assert stated == (None, None, "MOSCOW, July 28", "dateline")
+    (shown,) = query(warehouse, f"SELECT {columns}, date_confidence FROM articles {where}")
+    assert shown[:4] == (2017, date(2017, 7, 28), "MOSCOW, July 28", "inferred:story")
+    assert 0.5 < shown[4] < 1
 
 
 def test_provenance_columns(seeds_warehouse):

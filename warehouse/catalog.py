@@ -24,12 +24,23 @@ VIEW_DOCS: dict[str, str] = {
     "runs": "one row per committed ingest run, with its counts",
     "manifest": "the current state of every file seen: live, rejected or deleted",
     "file_events": "per run, each file that appeared, changed, vanished or was rejected",
+    "stories": "articles about one event across outlets: dates, outlets, a title",
+    "quotes": "direct quotations in the current articles, with speaker and outlet",
+    "article_links": "how each article joined its story (and what it duplicates)",
+    "inferred_dates": "publication dates inferred for articles that state no year",
 }
 
 # Views over the Parquet parts of one physical table; `{name}` in the views below stands
 # for `read_parquet(<that table's parts>)`. Tests check every table is covered.
-RAW_VIEWS = {"file_events": "file_events", "rejects": "rejects", "runs": "runs"}
-PHYSICAL_TABLES = (*RAW_VIEWS.values(), "articles")
+RAW_VIEWS = {
+    "file_events": "file_events",
+    "rejects": "rejects",
+    "runs": "runs",
+    "article_links": "article_links",
+    "inferred_dates": "inferred_dates",
+}
+# `article_features` (story-matching signatures) is read by the linking step only.
+PHYSICAL_TABLES = (*RAW_VIEWS.values(), "articles", "quotes", "article_features")
 
 _DERIVED_VIEWS = {
     # Latest event per file; run ids sort by start time.
@@ -43,11 +54,32 @@ _DERIVED_VIEWS = {
     # the `articles` files twice, and the history side is listed first (bound first): a
     # run committing in between can only add rows that find no partner in the older
     # history, so the view shows the state before that commit, never a mix.
+    # Story links and inferred dates are joined last (bound after the articles): a commit
+    # landing in between adds rows that find no article, never articles without links.
+    # A date is inferred only where the text states none; stated dates have confidence 1.
     "articles": """
-        SELECT article.* EXCLUDE (row_kind, file_key)
+        SELECT article.* EXCLUDE (row_kind, file_key) REPLACE (
+                   coalesce(article.pub_year, inferred.pub_year) AS pub_year,
+                   coalesce(article.published_date, inferred.published_date)
+                       AS published_date,
+                   CASE WHEN article.published_date IS NULL THEN
+                       coalesce(inferred.date_source, article.date_source)
+                   ELSE article.date_source END AS date_source),
+               CASE WHEN article.published_date IS NOT NULL THEN 1.0::DOUBLE
+                    ELSE round(inferred.date_confidence::DOUBLE, 2) END AS date_confidence,
+               link.story_id,
+               link.duplicate_of
         FROM (SELECT file_key, max(version) AS version FROM {articles} GROUP BY file_key)
             AS latest
         JOIN {articles} AS article USING (file_key, version)
+        LEFT JOIN {article_links} AS link USING (article_id)
+        LEFT JOIN (
+            SELECT article_id,
+                   arg_max(pub_year, run_id) AS pub_year,
+                   arg_max(published_date, run_id) AS published_date,
+                   arg_max(date_source, run_id) AS date_source,
+                   arg_max(date_confidence, run_id) AS date_confidence
+            FROM {inferred_dates} GROUP BY article_id) AS inferred USING (article_id)
         WHERE article.row_kind = 'article'""",
     "article_versions": """
         SELECT article.* EXCLUDE (row_kind, file_key),
@@ -64,17 +96,37 @@ _DERIVED_VIEWS = {
             WINDOW later AS (PARTITION BY file_key ORDER BY version)) AS history
         JOIN {articles} AS article USING (file_key, version)
         WHERE article.row_kind = 'article'""",
+    # Exact duplicates count once (distinct content); a story's title is its first one.
+    "stories": """
+        SELECT story_id,
+               count(DISTINCT content_sha256) AS article_count,
+               count(*) AS file_count,
+               list_sort(list(DISTINCT source) FILTER (source IS NOT NULL)) AS outlets,
+               min(published_date) AS first_published,
+               max(published_date) AS last_published,
+               arg_min(title, coalesce(published_date, DATE '9999-12-31'))
+                   FILTER (title IS NOT NULL) AS title,
+               list_sort(list(DISTINCT language) FILTER (language IS NOT NULL)) AS languages
+        FROM articles
+        WHERE story_id IS NOT NULL
+        GROUP BY story_id""",
+    "quotes": """
+        SELECT quote.* EXCLUDE (run_id), article.source, article.published_date,
+               article.language, article.story_id, article.source_path
+        FROM {quotes} AS quote
+        JOIN articles AS article USING (article_id)""",
 }
+
+
+def parts_sql(wh: Warehouse, table: str) -> str:
+    """`read_parquet(...)` over every committed part of one physical table."""
+    pattern = _sql_string(f"{wh.root / COMMITS}/*/{table}-*.parquet")
+    return f"read_parquet({pattern}, union_by_name = true)"
 
 
 def view_sql(wh: Warehouse) -> dict[str, str]:
     """CREATE VIEW statements for this warehouse, in dependency order."""
-    parts = {
-        table: "read_parquet("
-        + _sql_string(f"{wh.root / COMMITS}/*/{table}-*.parquet")
-        + ", union_by_name = true)"
-        for table in PHYSICAL_TABLES
-    }
+    parts = {table: parts_sql(wh, table) for table in PHYSICAL_TABLES}
     statements = {
         view: f"CREATE OR REPLACE VIEW {view} AS SELECT * FROM {parts[table]}"
         for view, table in RAW_VIEWS.items()

@@ -86,7 +86,8 @@ ARTICLES = pa.schema(
         _col(
             "date_source",
             pa.string(),
-            "`dateline`, `header`, or `invalid` (a stated date that cannot exist); NULL when none.",
+            "`dateline`, `header`, or `invalid` (a stated date that cannot exist); in the "
+            "`articles` view also `inferred:story` / `inferred:weekday`; NULL when none.",
         ),
         _col(
             "language",
@@ -182,12 +183,95 @@ RUNS = pa.schema(
     ]
 )
 
+
+def _article_id(doc: str = "The article version the row is about.") -> pa.Field:
+    return _col("article_id", pa.string(), doc, required=True)
+
+
+QUOTES = pa.schema(
+    [
+        _article_id("The article version quoting."),
+        _col("quote", pa.string(), "The quotation, without its quote marks.", required=True),
+        _col(
+            "speaker",
+            pa.string(),
+            "Who the text says is speaking (`Lavrov`, `the ministry`); NULL when unstated.",
+        ),
+        _col(
+            "start_char", pa.int32(), "Offset of the opening quote mark in `body`.", required=True
+        ),
+        _col("end_char", pa.int32(), "Offset just after the closing mark.", required=True),
+        _col("word_count", pa.int32(), "Words in the quotation.", required=True),
+        _col(
+            "quote_hash",
+            pa.string(),
+            "Hash of the quotation's words (case, punctuation and quote marks ignored): "
+            "equal for the same quote in any outlet.",
+            required=True,
+        ),
+        _run_id(),
+    ]
+)
+
+ARTICLE_FEATURES = pa.schema(
+    [
+        _article_id(),
+        _col(
+            "signature",
+            pa.list_(pa.uint32()),
+            "MinHash of the article's word set (64 permutations), for story matching.",
+        ),
+        _col(
+            "weekday",
+            pa.int8(),
+            "Weekday the lead paragraph names (`on Friday`: 4, Monday = 0), if any.",
+        ),
+        _run_id(),
+    ]
+)
+
+ARTICLE_LINKS = pa.schema(
+    [
+        _article_id(),
+        _col("story_id", pa.string(), "The story the article belongs to.", required=True),
+        _col(
+            "duplicate_of",
+            pa.string(),
+            "The first article with identical content (title and body), if this one repeats it.",
+        ),
+        _col("matched_article_id", pa.string(), "The article that brought it into its story."),
+        _col("similarity", pa.float32(), "Estimated word-set Jaccard similarity to that article."),
+        _col(
+            "link",
+            pa.string(),
+            "Why: `duplicate`, `near_duplicate`, `shared_quote` or `same_event`; NULL for "
+            "the article that started the story.",
+        ),
+        _run_id(),
+    ]
+)
+
+INFERRED_DATES = pa.schema(
+    [
+        _article_id(),
+        _col("pub_year", pa.int16(), "The inferred year.", required=True),
+        _col("published_date", pa.date32(), "The inferred date.", required=True),
+        _col("date_source", pa.string(), "`inferred:story` or `inferred:weekday`.", required=True),
+        _col("date_confidence", pa.float32(), "0-1: how sure the inference is.", required=True),
+        _run_id(),
+    ]
+)
+
 # Physical tables: each committed run folder holds `<table>-*.parquet` parts of these.
 TABLES: dict[str, pa.Schema] = {
     "articles": ARTICLES,
     "file_events": FILE_EVENTS,
     "rejects": REJECTS,
     "runs": RUNS,
+    "quotes": QUOTES,
+    "article_features": ARTICLE_FEATURES,
+    "article_links": ARTICLE_LINKS,
+    "inferred_dates": INFERRED_DATES,
 }
 
 
@@ -199,17 +283,38 @@ def column_docs(schema: pa.Schema) -> dict[str, str]:
 # Columns of the Parquet parts that the views do not show.
 HIDDEN_COLUMNS = {"articles": {"row_kind", "file_key"}}
 
+# Columns the `articles` view adds from the story links and inferred dates.
+ARTICLES_VIEW_EXTRA = {
+    "date_confidence": (
+        "DOUBLE",
+        "1 for a stated date; 0-1 for an inferred one (then `date_source` is "
+        "`inferred:story` or `inferred:weekday`); NULL when there is no date.",
+    ),
+    "story_id": ("VARCHAR", "The story (see `stories`) the article belongs to."),
+    "duplicate_of": (
+        "VARCHAR",
+        "The first article with identical title and body, if this one repeats it: "
+        "`WHERE duplicate_of IS NULL` counts each text once.",
+    ),
+}
+# Physical tables read by the pipeline only, without a view.
+INTERNAL_TABLES = {"article_features"}
+
 
 def markdown_reference() -> str:
     """The README's column reference: one table per physical table, as the views show it."""
     parts = []
     for table, schema in TABLES.items():
+        if table in INTERNAL_TABLES:
+            continue
         parts += [f"#### `{table}`", "", "| column | type | meaning |", "|---|---|---|"]
         parts += [
             f"| `{f.name}` | {_type_name(f.type)} | {column_docs(schema)[f.name]} |"
             for f in schema
             if f.name not in HIDDEN_COLUMNS.get(table, ())
         ]
+        if table == "articles":
+            parts += [f"| `{n}` | {t} | {doc} |" for n, (t, doc) in ARTICLES_VIEW_EXTRA.items()]
         parts.append("")
     return "\n".join(parts).strip() + "\n"
 
@@ -224,6 +329,7 @@ def _type_name(dtype: pa.DataType) -> str:
         pa.float32(): "FLOAT",
         pa.bool_(): "BOOLEAN",
         pa.date32(): "DATE",
+        pa.list_(pa.uint32()): "UINTEGER[]",
         UTC_TS: "TIMESTAMPTZ",
     }
     return names[dtype]

@@ -135,6 +135,7 @@ def ensure_layout(wh: Warehouse) -> None:
         wh.commits.mkdir(parents=True, exist_ok=True)
         wh.staging.mkdir(parents=True, exist_ok=True)
     if wh.exists():
+        _add_new_tables(wh)
         return
     staging = wh.staging_dir(INIT_RUN_ID)
     shutil.rmtree(staging, ignore_errors=True)
@@ -142,6 +143,15 @@ def ensure_layout(wh: Warehouse) -> None:
     for name, schema in TABLES.items():
         write_parquet(schema.empty_table(), staging / f"{name}-init.parquet")
     commit_run(wh, INIT_RUN_ID)
+
+
+def _add_new_tables(wh: Warehouse) -> None:
+    """A warehouse from an older version gets an empty part of each table added since."""
+    init = wh.commits / INIT_RUN_ID
+    for name, schema in TABLES.items():
+        part = init / f"{name}-init.parquet"
+        if init.is_dir() and not part.exists():
+            write_parquet(schema.empty_table(), part)
 
 
 def commit_run(wh: Warehouse, run_id: str) -> Path:

@@ -127,7 +127,13 @@ def ingest(
 
 @app.command()
 def query(
-    sql: Annotated[str, typer.Argument(help="DuckDB SQL over the warehouse views.")],
+    sql: Annotated[
+        str,
+        typer.Argument(
+            help="DuckDB SQL over the warehouse views, or a .sql file such as "
+            "queries/shared_quotes.sql."
+        ),
+    ],
     warehouse: WarehouseOption = None,
     fmt: FormatOption = OutputFormat.table,
     param: Annotated[
@@ -142,6 +148,8 @@ def query(
     """Run SQL against the warehouse (read-only unless --write) and print the result."""
     from warehouse.catalog import run_query
 
+    if sql.endswith(".sql") and Path(sql).is_file():
+        sql = Path(sql).read_text(encoding="utf-8")
     columns, rows = _fail_cleanly(
         lambda: run_query(_warehouse(warehouse), sql, list(param or []), write=write)
     )

@@ -1,0 +1,302 @@
+"""The linking step of a run: its new articles into stories, before the commit.
+
+The matching rules are in tasks/stories.py. This module finds candidate pairs with DuckDB
+over the run's staged parts and the warehouse's committed ones, computes their similarity
+there too, and hands Python only the articles that have a candidate: an article with none
+starts its own story in SQL. Dates are inferred while streaming the year-less articles.
+Memory stays bounded at any corpus size (DuckDB spills to the staging folder), and the
+`article_links` and `inferred_dates` parts it stages are published by the run's commit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date
+from itertools import groupby
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from tasks.stories import (
+    BANDS,
+    MIN_SHARED_QUOTE_WORDS,
+    NUM_PERM,
+    ROWS,
+    Candidate,
+    Dated,
+    Link,
+    Pair,
+    assign_stories,
+    infer_from_story,
+    infer_from_weekday,
+)
+from warehouse.catalog import create_views, parts_sql
+from warehouse.schemas import TABLES
+from warehouse.storage import PARQUET_OPTIONS, Warehouse, rows_to_table, write_parquet, writing
+
+LINK_MEMORY = "512MB"  # DuckDB memory for matching; more spills to the staging folder
+CHUNK = 50_000
+
+
+@dataclass(frozen=True, slots=True)
+class LinkSummary:
+    articles: int  # new articles linked
+    new_stories: int
+    joined_stories: int  # new articles that joined a story with other articles
+    duplicates: int
+    inferred_dates: int
+
+
+def link_run(wh: Warehouse, staging: Path, run_id: str, latest: date) -> LinkSummary:
+    """Link this run's staged articles into stories; stage `article_links` and dates."""
+    if not list(staging.glob("articles-b*.parquet")):
+        return LinkSummary(0, 0, 0, 0, 0)
+    con = duckdb.connect(config={"memory_limit": LINK_MEMORY, "temp_directory": str(staging)})
+    try:
+        create_views(con, wh)
+        _load(con, staging, wh)
+        pairs = [Pair(a, b, quote, similarity) for a, b, quote, similarity in _pairs(con, wh)]
+        links = assign_stories(_involved(con, pairs), pairs)
+        _stage_links(con, links, staging / "article_links-run.parquet", run_id)
+        inferred = _stage_dates(con, staging / "inferred_dates-run.parquet", run_id, latest)
+        articles, stories, joined, duplicates = con.execute(_SUMMARY).fetchone()
+    finally:
+        con.close()
+    return LinkSummary(articles, stories, joined, duplicates, inferred)
+
+
+def _staged(wh: Warehouse, staging: Path, table: str) -> str:
+    """The run's staged parts of a table (an empty relation of its columns if none)."""
+    files = sorted(str(f) for f in staging.glob(f"{table}-b*.parquet"))
+    if not files:
+        return f"(SELECT * FROM {parts_sql(wh, table)} LIMIT 0)"
+    return f"read_parquet({files!r}, union_by_name = true)"
+
+
+def _load(con: duckdb.DuckDBPyConnection, staging: Path, wh: Warehouse) -> None:
+    con.execute(
+        f"""
+        CREATE TEMP TABLE new_articles AS
+        SELECT a.article_id, a.source_root, a.source_path, a.content_sha256,
+               a.pub_year, a.pub_month, a.pub_day, a.published_date AS stated_date,
+               a.ingested_at, year(a.file_mtime) AS file_year, f.signature, f.weekday,
+               NULL::DATE AS inferred_date, NULL::VARCHAR AS inferred_source,
+               NULL::DOUBLE AS inferred_confidence, previous.story_id
+        FROM {_staged(wh, staging, "articles")} AS a
+        JOIN {_staged(wh, staging, "article_features")} AS f USING (article_id)
+        -- A new version of a file stays in the story of the version it replaces.
+        LEFT JOIN (SELECT source_root, source_path, story_id FROM articles) AS previous
+            USING (source_root, source_path)
+        WHERE a.row_kind = 'article'"""
+    )
+    con.execute(
+        f"""
+        CREATE TEMP TABLE new_quotes AS
+        SELECT DISTINCT article_id, quote_hash FROM {_staged(wh, staging, "quotes")}
+        WHERE word_count >= {MIN_SHARED_QUOTE_WORDS}"""
+    )
+    # Old = the committed current articles, minus files this run gives a new version.
+    # The view shows inferred dates; matching and inference use the stated ones only.
+    con.execute(
+        f"""
+        CREATE TEMP TABLE old_articles AS
+        SELECT a.article_id, a.source_root, a.source_path, a.content_sha256,
+               CASE WHEN inferred THEN NULL ELSE a.pub_year END AS pub_year,
+               a.pub_month, a.pub_day,
+               CASE WHEN inferred THEN NULL ELSE a.published_date END AS stated_date,
+               a.ingested_at, year(a.file_mtime) AS file_year, f.signature, f.weekday,
+               CASE WHEN inferred THEN a.published_date END AS inferred_date,
+               CASE WHEN inferred THEN a.date_source END AS inferred_source,
+               CASE WHEN inferred THEN a.date_confidence END AS inferred_confidence,
+               a.story_id
+        FROM (SELECT *, coalesce(date_source LIKE 'inferred:%', false) AS inferred
+              FROM articles) AS a
+        JOIN {parts_sql(wh, "article_features")} AS f USING (article_id)
+        ANTI JOIN new_articles AS n USING (source_root, source_path)"""
+    )
+    con.execute(
+        "CREATE TEMP TABLE everyone AS FROM new_articles UNION ALL BY NAME FROM old_articles"
+    )
+
+
+_BAND_KEYS = f"""
+    SELECT article_id, band, hash(signature[band * {ROWS} + 1 : band * {ROWS} + {ROWS}]) AS key
+    FROM {{table}}, range({BANDS}) AS bands(band)
+    WHERE signature IS NOT NULL"""
+
+# Candidate pairs (a new, b new or old) with their MinHash similarity.
+_PAIRS = f"""
+    WITH new_keys AS ({_BAND_KEYS.format(table="new_articles")}),
+         all_keys AS ({_BAND_KEYS.format(table="everyone")}),
+         lsh AS (SELECT DISTINCT n.article_id AS a, k.article_id AS b
+                 FROM new_keys AS n JOIN all_keys AS k USING (band, key)),
+         same AS (SELECT n.article_id AS a, e.article_id AS b
+                  FROM new_articles AS n JOIN everyone AS e USING (content_sha256)),
+         all_quotes AS (SELECT * FROM new_quotes UNION ALL
+                        SELECT DISTINCT q.article_id, q.quote_hash FROM {{quotes}} AS q
+                        SEMI JOIN old_articles USING (article_id)
+                        WHERE q.word_count >= {MIN_SHARED_QUOTE_WORDS}),
+         quoted AS (SELECT DISTINCT n.article_id AS a, q.article_id AS b
+                    FROM new_quotes AS n JOIN all_quotes AS q USING (quote_hash)),
+         pairs AS (SELECT a, b, bool_or(quote) AS shares_quote FROM (
+                       SELECT a, b, false AS quote FROM lsh UNION ALL
+                       SELECT a, b, false FROM same UNION ALL
+                       SELECT a, b, true FROM quoted)
+                   WHERE a <> b GROUP BY a, b)
+    SELECT p.a, p.b, p.shares_quote,
+           coalesce(list_count(list_filter(list_zip(x.signature, y.signature),
+                                           lambda s: s[1] = s[2])) / {NUM_PERM}, 0.0)
+    FROM pairs AS p
+    JOIN everyone AS x ON x.article_id = p.a
+    JOIN everyone AS y ON y.article_id = p.b
+    ORDER BY p.a, p.b"""
+
+
+def _pairs(con: duckdb.DuckDBPyConnection, wh: Warehouse) -> list[tuple[str, str, bool, float]]:
+    return con.execute(_PAIRS.format(quotes=parts_sql(wh, "quotes"))).fetchall()
+
+
+def _involved(con: duckdb.DuckDBPyConnection, pairs: list[Pair]) -> dict[str, Candidate]:
+    """The articles of the candidate pairs, without their signatures."""
+    ids = sorted({x for pair in pairs for x in (pair.a, pair.b)})
+    con.register("involved", pa.table({"article_id": pa.array(ids, pa.string())}))
+    rows = con.execute(
+        """
+        SELECT e.article_id, n.article_id IS NOT NULL,
+               e.content_sha256, e.pub_year, e.pub_month, e.pub_day, e.story_id
+        FROM everyone AS e SEMI JOIN involved USING (article_id)
+        LEFT JOIN new_articles AS n USING (article_id)"""
+    ).fetchall()
+    return {r[0]: Candidate(r[0], r[1], r[2], Dated(r[3], r[4], r[5]), r[6]) for r in rows}
+
+
+def _stage_links(
+    con: duckdb.DuckDBPyConnection, links: dict[str, Link], target: Path, run_id: str
+) -> None:
+    """One row per new article (and per old one that just got a story); exact duplicates."""
+    linked = {
+        "article_id": list(links),
+        "story_id": [link.story_id for link in links.values()],
+        "matched_article_id": [link.matched_article_id for link in links.values()],
+        "similarity": [link.similarity for link in links.values()],
+        "link": [link.link for link in links.values()],
+    }
+    con.register("linked", pa.table(linked, schema=_LINKED))
+    con.execute(_LINK_ROWS, [run_id])
+    table = con.sql("SELECT * FROM link_rows ORDER BY article_id").to_arrow_table()
+    write_parquet(table.cast(TABLES["article_links"]), target)
+
+
+_LINKED = pa.schema(
+    [
+        ("article_id", pa.string()),
+        ("story_id", pa.string()),
+        ("matched_article_id", pa.string()),
+        ("similarity", pa.float32()),
+        ("link", pa.string()),
+    ]
+)
+
+# New articles without a link start a story of their own (their id is the story's).
+# duplicate_of: the first article (by ingestion, then id) with the same content.
+_LINK_ROWS = """
+    CREATE TEMP TABLE link_rows AS
+    WITH copies AS (
+        SELECT content_sha256, first(article_id ORDER BY ingested_at, article_id) AS first_id
+        FROM everyone
+        WHERE content_sha256 IN (SELECT content_sha256 FROM new_articles)
+        GROUP BY content_sha256 HAVING count(*) > 1)
+    SELECT n.article_id, coalesce(l.story_id, n.story_id, n.article_id) AS story_id,
+           CASE WHEN c.first_id <> n.article_id THEN c.first_id END AS duplicate_of,
+           l.matched_article_id, l.similarity, l.link, $1 AS run_id
+    FROM new_articles AS n
+    LEFT JOIN linked AS l USING (article_id)
+    LEFT JOIN copies AS c USING (content_sha256)
+    UNION ALL
+    SELECT l.article_id, l.story_id, NULL, l.matched_article_id, l.similarity, l.link, $1
+    FROM linked AS l ANTI JOIN new_articles USING (article_id)"""
+
+_SUMMARY = """
+    SELECT count(*) FILTER (n.article_id IS NOT NULL),
+           count(DISTINCT r.story_id) FILTER (
+               n.article_id IS NOT NULL
+               AND r.story_id NOT IN (SELECT story_id FROM everyone
+                                      WHERE story_id IS NOT NULL)),
+           count(*) FILTER (n.article_id IS NOT NULL AND r.link IS NOT NULL),
+           count(*) FILTER (r.duplicate_of IS NOT NULL)
+    FROM link_rows AS r LEFT JOIN new_articles AS n USING (article_id)"""
+
+# Year-less articles with a month and day, in stories that have a new article, with the
+# stated dates of their story and their current inference.
+_TARGETS = """
+    WITH story_of AS (
+        SELECT article_id, story_id FROM link_rows
+        UNION ALL
+        SELECT article_id, story_id FROM old_articles
+        WHERE story_id IS NOT NULL AND article_id NOT IN (SELECT article_id FROM link_rows)),
+    touched AS (SELECT DISTINCT story_id FROM link_rows),
+    members AS (
+        SELECT e.*, s.story_id AS story FROM everyone AS e
+        JOIN story_of AS s USING (article_id) SEMI JOIN touched ON touched.story_id = s.story_id),
+    dated AS (
+        SELECT story, list(stated_date) AS dates FROM members
+        WHERE stated_date IS NOT NULL GROUP BY story)
+    SELECT m.story, m.article_id, m.pub_month, m.pub_day, m.weekday, m.file_year,
+           coalesce(d.dates, []), m.inferred_date, m.inferred_source,
+           round(m.inferred_confidence, 2)
+    FROM members AS m LEFT JOIN dated AS d USING (story)
+    WHERE m.pub_year IS NULL AND m.pub_month IS NOT NULL AND m.pub_day IS NOT NULL
+    ORDER BY m.story, m.article_id"""
+
+
+def _stage_dates(con: duckdb.DuckDBPyConnection, target: Path, run_id: str, latest: date) -> int:
+    """Stream the year-less articles, infer what can be inferred, write it in chunks."""
+    schema = TABLES["inferred_dates"]
+    written = 0
+    with writing(target):
+        temporary = target.with_name(f".{target.name}.tmp")
+        writer: pq.ParquetWriter | None = None
+        for chunk in _chunks(_inferences(con.execute(_TARGETS), run_id, latest)):
+            writer = writer or pq.ParquetWriter(temporary, schema, **PARQUET_OPTIONS)
+            writer.write_table(rows_to_table(chunk, "inferred_dates"))
+            written += len(chunk)
+        if writer is not None:
+            writer.close()
+            temporary.replace(target)
+    return written
+
+
+def _inferences(
+    cursor: duckdb.DuckDBPyConnection, run_id: str, latest: date
+) -> Iterator[dict[str, Any]]:
+    for month, day, weekday, file_year, dates, current, article_id in _rows(cursor):
+        when = Dated(None, month, day, weekday, file_year)
+        found = infer_from_story(when, dates)
+        kind = "inferred:story"
+        if found is None:
+            found, kind = infer_from_weekday(when, latest), "inferred:weekday"
+        if found is None or (found[0], kind, found[1]) == current:
+            continue  # nothing to say, or nothing new to say
+        yield {
+            "article_id": article_id,
+            "pub_year": found[0].year,
+            "published_date": found[0],
+            "date_source": kind,
+            "date_confidence": found[1],
+            "run_id": run_id,
+        }
+
+
+def _rows(cursor: duckdb.DuckDBPyConnection) -> Iterator[tuple[Any, ...]]:
+    while batch := cursor.fetchmany(CHUNK):
+        for _story, article_id, month, day, weekday, year, dates, *current in batch:
+            yield month, day, weekday, year, dates, tuple(current), article_id
+
+
+def _chunks(rows: Iterator[dict[str, Any]]) -> Iterator[list[dict[str, Any]]]:
+    for _, group in groupby(enumerate(rows), key=lambda item: item[0] // CHUNK):
+        yield [row for _, row in group]

@@ -1,0 +1,310 @@
+"""Stories: one event covered by several outlets, found incrementally; dates inferred openly.
+
+Per article, when its batch is processed (`story_features`): a MinHash signature of its
+set of word 3-shingles (64 permutations) and the weekday its lead names ("on Friday").
+The MinHash is datasketch's ("legacy" scheme; tests/test_stories.py checks the values
+against datasketch) written out in NumPy, because importing datasketch imports SciPy:
+75 MB more in every worker process.
+
+Per run, before the commit (tasks/link.py), the run's new articles are matched against
+each other and against the warehouse's current articles. Candidates come from joins in
+DuckDB, so no index lives in memory between runs and a new article joins an old story
+without recomputing the corpus:
+
+- LSH banding: 16 bands of 4 signature rows; equal band hashes make a candidate;
+- identical content (`content_sha256`): exact duplicates;
+- a shared quotation of at least `MIN_SHARED_QUOTE_WORDS` words.
+
+A candidate pair is linked as `duplicate` (same content), `near_duplicate` (shingle
+similarity ≥ 0.5, dates not contradicting), `shared_quote` or `same_event` (similarity
+≥ 0.25); the last two need both publication days known and at most two days apart (a
+rewrite of a wire story shares quotes with it, but so does next month's follow-up).
+Linked articles form a story; a story keeps its id forever and stories are never merged
+retroactively (an article bridging two stories joins the older id).
+
+A year-less date is completed from the story's dated articles (`inferred:story`), else
+from the weekday named in the lead (`inferred:weekday`: the latest matching year up to
+the file's modification year); `date_confidence` says how sure. Stated dates are never
+overwritten: inferences live in their own table and the `articles` view shows them only
+where the text states no year.
+"""
+
+from __future__ import annotations
+
+import re
+import zlib
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+from functools import cache
+
+import numpy as np
+
+NUM_PERM = 64
+# 16 bands of 4 rows: pairs of similarity 0.5 collide in some band with probability 0.64,
+# 0.8 with 0.999, unrelated news (< 0.02) practically never: the candidate list stays
+# linear in the corpus.
+BANDS, ROWS = 16, 4
+SHINGLE = 3  # words per shingle
+NEAR_DUPLICATE = 0.5
+SAME_EVENT = 0.25
+MAX_EVENT_DAYS = 2  # same_event / shared_quote: publication days at most this far apart
+MAX_STORY_DAYS = 7  # a year inferred from a sibling must put the date this close to it
+MIN_SHARED_QUOTE_WORDS = 8
+WEEKDAY_YEARS = 20  # inferred:weekday looks this many years back from the file's year
+
+_WORD = re.compile(r"\w+")
+_WEEKDAYS = {
+    day: number
+    for number, names in enumerate(
+        [
+            "monday montag lundi lunes понедельник",
+            "tuesday dienstag mardi martes вторник",
+            "wednesday mittwoch mercredi miércoles среду",
+            "thursday donnerstag jeudi jueves четверг",
+            "friday freitag vendredi viernes пятницу",
+            "saturday samstag samedi sábado субботу",
+            "sunday sonntag dimanche domingo воскресенье",
+        ]
+    )
+    for day in names.split()
+}
+# "on Friday", "am Freitag", "el viernes", "в пятницу", "vendredi": the day of the news.
+# "last Friday" / "next Friday" name other days and are not matched.
+_WEEKDAY = re.compile(
+    r"(?<![\w-])(?:on|am|el|в|во)\s+(" + "|".join(_WEEKDAYS) + r")\b"
+    r"|(?<![\w-])(lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche)\b",
+    re.IGNORECASE,
+)
+LEAD_CHARS = 1500
+
+
+@dataclass(frozen=True, slots=True)
+class StoryFeatures:
+    signature: list[int] | None  # NUM_PERM values; None for text without words
+    weekday: int | None  # Monday = 0
+
+
+_MERSENNE_PRIME = np.uint64((1 << 61) - 1)
+_MAX_HASH = np.uint64((1 << 32) - 1)
+
+
+@cache
+def permutations() -> np.ndarray:
+    """The (a, b) pairs of the universal hash functions, shape (2, NUM_PERM)."""
+    generator = np.random.RandomState(1)
+    a = generator.randint(1, _MERSENNE_PRIME, NUM_PERM, dtype=np.uint64)
+    b = generator.randint(0, _MERSENNE_PRIME, NUM_PERM, dtype=np.uint64)
+    return np.stack([a, b])
+
+
+def minhash(tokens: list[bytes]) -> np.ndarray:
+    """MinHash values of a token set: min over tokens of ((a·h + b) mod p) & (2³² - 1)."""
+    a, b = permutations()
+    # crc32 instead of datasketch's default sha1: the same role, several times faster.
+    hashes = np.fromiter(map(zlib.crc32, tokens), dtype=np.uint64, count=len(tokens))
+    values = (np.outer(hashes, a) + b) % _MERSENNE_PRIME & _MAX_HASH  # uint64 wraps, as there
+    return values.min(axis=0)
+
+
+def story_features(title: str | None, body: str) -> StoryFeatures:
+    """Signature of the article's word shingles, and the weekday its lead names."""
+    signature = None
+    if shingles := word_shingles(f"{title or ''}\n{body}"):
+        signature = minhash(shingles).astype(np.uint32).tolist()
+    return StoryFeatures(signature, lead_weekday(body))
+
+
+def word_shingles(text: str, size: int = SHINGLE) -> list[bytes]:
+    """The distinct runs of `size` consecutive words (case-folded); one for shorter texts."""
+    words = _WORD.findall(text.casefold())
+    if not words:
+        return []
+    runs = {" ".join(words[i : i + size]) for i in range(max(1, len(words) - size + 1))}
+    return [run.encode() for run in runs]
+
+
+def lead_weekday(body: str) -> int | None:
+    match = _WEEKDAY.search(body, 0, LEAD_CHARS)
+    if not match:
+        return None
+    return _WEEKDAYS[(match.group(1) or match.group(2)).lower()]
+
+
+# --------------------------------------------------------------------------- dates
+
+
+@dataclass(frozen=True, slots=True)
+class Dated:
+    """What matching and inference need to know about an article's date."""
+
+    year: int | None
+    month: int | None
+    day: int | None
+    weekday: int | None = None
+    file_year: int | None = None
+
+    def stated(self) -> date | None:
+        return _date(self.year, self.month, self.day) if self.year else None
+
+
+def _date(year: int, month: int | None, day: int | None) -> date | None:
+    try:
+        return date(year, month, day)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return None
+
+
+def days_apart(a: Dated, b: Dated) -> int | None:
+    """Days between two publication dates; None when either lacks a valid month and day.
+
+    When a year is missing on either side the distance is taken around the calendar
+    (31 December and 2 January are 2 days apart).
+    """
+    if a.year and b.year:
+        first, second = a.stated(), b.stated()
+        return abs((first - second).days) if first and second else None
+    first, second = _date(2000, a.month, a.day), _date(2000, b.month, b.day)  # a leap year
+    if not first or not second:
+        return None
+    apart = abs((first - second).days)
+    return min(apart, 366 - apart)
+
+
+def infer_from_story(member: Dated, siblings: Iterable[date]) -> tuple[date, float] | None:
+    """The year-less date placed next to the story's dated articles, by majority."""
+    votes: Counter[date] = Counter()
+    total = 0
+    for sibling in siblings:
+        total += 1
+        options = [_date(sibling.year + d, member.month, member.day) for d in (-1, 0, 1)]
+        near = [o for o in options if o and abs((o - sibling).days) <= MAX_STORY_DAYS]
+        if near:
+            votes[min(near, key=lambda o: abs((o - sibling).days))] += 1
+    if not votes:
+        return None
+    (best, count), *_ = sorted(votes.items(), key=lambda kv: (-kv[1], kv[0]))
+    confidence = 0.8 * count / total
+    if member.weekday is not None and best.weekday() == member.weekday:
+        confidence += 0.15
+    return best, round(confidence, 2)
+
+
+def infer_from_weekday(member: Dated, latest: date) -> tuple[date, float] | None:
+    """The latest year, up to the file's year, in which the day fell on the named weekday."""
+    if member.weekday is None or member.month is None or member.day is None:
+        return None
+    last = min(member.file_year or latest.year, latest.year)
+    years = [
+        d
+        for y in range(last - WEEKDAY_YEARS + 1, last + 1)
+        if (d := _date(y, member.month, member.day))
+        and d <= latest
+        and d.weekday() == member.weekday
+    ]
+    if not years:
+        return None
+    return years[-1], round(1 / len(years), 2)
+
+
+# --------------------------------------------------------------------------- linking
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    """One side of a candidate pair, as read from the warehouse or the run's staging."""
+
+    article_id: str
+    new: bool
+    content_sha256: str | None
+    when: Dated
+    story_id: str | None  # for old articles: their story, if they have one
+
+
+@dataclass(frozen=True, slots=True)
+class Pair:
+    a: str
+    b: str
+    shares_quote: bool
+    similarity: float  # MinHash estimate of the shingle-set Jaccard similarity
+
+
+LINK_ORDER = ("duplicate", "near_duplicate", "shared_quote", "same_event")
+
+
+def link_kind(a: Candidate, b: Candidate, pair: Pair) -> tuple[str, float] | None:
+    """Why two articles belong to one story, with their similarity; None if they do not."""
+    score = pair.similarity
+    if a.content_sha256 is not None and a.content_sha256 == b.content_sha256:
+        return "duplicate", 1.0
+    apart = days_apart(a.when, b.when)
+    if score >= NEAR_DUPLICATE and (apart is None or apart <= MAX_STORY_DAYS):
+        return "near_duplicate", score
+    if apart is None or apart > MAX_EVENT_DAYS:
+        return None
+    if pair.shares_quote:
+        return "shared_quote", score
+    if score >= SAME_EVENT:
+        return "same_event", score
+    return None
+
+
+class _UnionFind:
+    def __init__(self) -> None:
+        self.parent: dict[str, str] = {}
+
+    def find(self, x: str) -> str:
+        self.parent.setdefault(x, x)
+        while self.parent[x] != x:
+            self.parent[x] = self.parent[self.parent[x]]
+            x = self.parent[x]
+        return x
+
+    def union(self, a: str, b: str) -> None:
+        ra, rb = self.find(a), self.find(b)
+        if ra != rb:
+            self.parent[max(ra, rb)] = min(ra, rb)
+
+
+@dataclass(frozen=True, slots=True)
+class Link:
+    story_id: str
+    matched_article_id: str | None
+    similarity: float | None
+    link: str | None
+
+
+def assign_stories(candidates: dict[str, Candidate], pairs: Iterable[Pair]) -> dict[str, Link]:
+    """Stories of the new articles in `pairs` (and of old ones that had none).
+
+    New articles in no linked pair start a story of their own; the caller adds those.
+    """
+    groups = _UnionFind()
+    best: dict[str, tuple[int, float, str]] = {}
+    for pair in pairs:
+        kind = link_kind(candidates[pair.a], candidates[pair.b], pair)
+        if kind is None:
+            continue
+        groups.union(pair.a, pair.b)
+        rank = (LINK_ORDER.index(kind[0]), -kind[1])
+        for x, y in ((pair.a, pair.b), (pair.b, pair.a)):
+            if candidates[x].new and (x not in best or rank < best[x][:2]):
+                best[x] = (*rank, y)
+    members: dict[str, list[str]] = defaultdict(list)
+    for article_id in list(groups.parent):
+        members[groups.find(article_id)].append(article_id)
+    links: dict[str, Link] = {}
+    for group in members.values():
+        stories = sorted({c.story_id for m in group if (c := candidates[m]).story_id})
+        story_id = stories[0] if stories else min(group)
+        for m in group:
+            if candidates[m].new or candidates[m].story_id is None:
+                kind_rank, neg_score, matched = best.get(m, (None, None, None))
+                links[m] = Link(
+                    story_id,
+                    matched,
+                    None if neg_score is None else round(-neg_score, 3),
+                    None if kind_rank is None else LINK_ORDER[kind_rank],
+                )
+    return links
