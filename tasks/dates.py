@@ -13,20 +13,24 @@ from dataclasses import dataclass
 from datetime import date
 
 # Month names and abbreviations in English, Russian (nominative and genitive), German,
-# French and Spanish, mapped to month numbers. Lower case; matching ignores case.
+# French, Spanish, Portuguese and Italian, mapped to month numbers. Lower case; matching
+# ignores case.
 _MONTH_WORDS: dict[int, str] = {
-    1: "january jan января январь янв januar jänner janvier janv enero ene",
-    2: "february feb февраля февраль фев februar février fevrier févr fevr febrero",
-    3: "march mar марта март märz maerz mars marzo",
-    4: "april apr апреля апрель апр avril avr abril abr",
-    5: "may мая май mai mayo",
-    6: "june jun июня июнь juni juin junio",
-    7: "july jul июля июль juli juillet juil julio",
+    1: "january jan января январь янв januar jänner janvier janv enero ene janeiro gennaio",
+    2: "february feb февраля февраль фев februar février fevrier févr fevr febrero fevereiro "
+    "febbraio",
+    3: "march mar марта март märz maerz mars marzo março marco",
+    4: "april apr апреля апрель апр avril avr abril abr aprile",
+    5: "may мая май mai mayo maio maggio",
+    6: "june jun июня июнь juni juin junio junho giugno",
+    7: "july jul июля июль juli juillet juil julio julho luglio",
     8: "august aug августа август авг août aout agosto ago",
-    9: "september sept sep сентября сентябрь сент сен septembre septiembre setiembre set",
-    10: "october oct октября октябрь окт oktober okt octobre octubre",
-    11: "november nov ноября ноябрь ноя novembre noviembre",
-    12: "december dec декабря декабрь дек dezember dez décembre decembre déc diciembre dic",
+    9: "september sept sep сентября сентябрь сент сен septembre septiembre setiembre set "
+    "setembro settembre",
+    10: "october oct октября октябрь окт oktober okt octobre octubre outubro ottobre",
+    11: "november nov ноября ноябрь ноя novembre noviembre novembro",
+    12: "december dec декабря декабрь дек dezember dez décembre decembre déc diciembre dic "
+    "dezembro dicembre",
 }
 MONTHS: dict[str, int] = {w: n for n, words in _MONTH_WORDS.items() for w in words.split()}
 _MONTHS_FOLDED = {w.casefold(): n for w, n in MONTHS.items()}

@@ -38,6 +38,8 @@ TODAY = date(2026, 11, 23)
         ("Scarborough, Ontario, Feb 26 - x", (None, 2, 26), "dateline"),
         ("RICHMOND, Va. Feb 26 - no comma after the state", (None, 2, 26), "dateline"),
         ("DALLAS/FORT WORTH, Texas, March 3 - x", (None, 3, 3), "dateline"),
+        ("LISBOA, 28 de julho de 2017 (Lusa) - O ministro", (2017, 7, 28), "dateline"),
+        ("ROMA, 3 marzo 2022 (ANSA) - Il ministro", (2022, 3, 3), "dateline"),
     ],
 )
 def test_dateline_styles(line, expected, source):

@@ -34,6 +34,7 @@ def detect(text: str, registry=REGISTRY) -> SourceTag:
         ("TITLE\n\nSALVADOR, Feb 26 - Showers.\n reuter", "reuters"),
         ("Title\n\nWASHINGTON (Reuters) - Text.", "reuters"),
         ("Title\n\nBEIJING, July 28 (Xinhua) -- Text.", "xinhua"),
+        ("Заголовок\n\nПЕКИН, 28 июля /Синьхуа/ -- Текст.", "xinhua"),
         ("Title\n\nPARIS, 28 juillet 2017 (AFP) - Le ministre.", "afp"),
     ],
 )
