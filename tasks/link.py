@@ -38,7 +38,7 @@ from warehouse.catalog import create_views, parts_sql
 from warehouse.schemas import TABLES
 from warehouse.storage import PARQUET_OPTIONS, Warehouse, rows_to_table, write_parquet, writing
 
-LINK_MEMORY = "512MB"  # DuckDB memory for matching; more spills to the staging folder
+LINK_MEMORY = "256MB"  # DuckDB memory for matching; more spills to the staging folder
 CHUNK = 50_000
 
 
