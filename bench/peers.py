@@ -54,10 +54,13 @@ def bare_row(path: Path, root: Path) -> dict[str, Any] | None:
 
 
 def steps_row(path: Path, root: Path) -> dict[str, Any] | None:
-    """Wirehouse's per-file steps (tasks.article.build_article), without any orchestration."""
+    """Wirehouse's per-file steps, without any orchestration: the article, its quotes and
+    its story signature (what a batch computes per file), in one process."""
     from tasks.article import EnrichOptions, FileVersion, build_article
     from tasks.errors import RejectError
+    from tasks.quotes import extract_quotes
     from tasks.sources import load_registry
+    from tasks.stories import story_features
 
     raw = path.read_bytes()
     stat = path.stat()
@@ -70,9 +73,12 @@ def steps_row(path: Path, root: Path) -> dict[str, Any] | None:
         hashlib.sha256(raw).hexdigest(),
     )
     try:
-        return build_article(raw, origin, EnrichOptions(latest_date=date.today()), load_registry())
+        row = build_article(raw, origin, EnrichOptions(latest_date=date.today()), load_registry())
     except RejectError:
         return None
+    features = story_features(row["title"], row["body"])
+    quotes = extract_quotes(row["body"])
+    return row | {"quotes": len(quotes), "weekday": features.weekday}
 
 
 def write_rows(rows: Iterator[dict[str, Any] | None], out: Path) -> tuple[int, int]:
