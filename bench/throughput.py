@@ -208,6 +208,11 @@ def _report(
     ):
         if peer in results:
             ratios[f"{label} (throughput)"] = results[peer].seconds / wirehouse.seconds
+    if "steps" in results:
+        # The same per-file work spread perfectly over every core would take steps / cores;
+        # whatever Wirehouse takes beyond that is orchestration, planning, linking, commit.
+        ideal = results["steps"].seconds / (os.cpu_count() or 1)
+        ratios["orchestration overhead (time)"] = wirehouse.seconds / ideal - 1
     warehouse_mb = folder_bytes(warehouse / "commits") / 1e6
     queries = time_queries(warehouse / "wirehouse.duckdb")
     table = Table(
