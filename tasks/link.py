@@ -81,7 +81,7 @@ def _load(con: duckdb.DuckDBPyConnection, staging: Path, wh: Warehouse) -> None:
     con.execute(
         f"""
         CREATE TEMP TABLE new_articles AS
-        SELECT a.article_id, a.source_root, a.source_path, a.content_sha256,
+        SELECT a.article_id, a.source_root, a.source_path, a.content_sha256, a.source,
                a.pub_year, a.pub_month, a.pub_day, a.published_date AS stated_date,
                a.ingested_at, year(a.file_mtime) AS file_year, f.signature, f.weekday,
                NULL::DATE AS inferred_date, NULL::VARCHAR AS inferred_source,
@@ -104,7 +104,7 @@ def _load(con: duckdb.DuckDBPyConnection, staging: Path, wh: Warehouse) -> None:
     con.execute(
         f"""
         CREATE TEMP TABLE old_articles AS
-        SELECT a.article_id, a.source_root, a.source_path, a.content_sha256,
+        SELECT a.article_id, a.source_root, a.source_path, a.content_sha256, a.source,
                CASE WHEN inferred THEN NULL ELSE a.pub_year END AS pub_year,
                a.pub_month, a.pub_day,
                CASE WHEN inferred THEN NULL ELSE a.published_date END AS stated_date,
@@ -167,11 +167,11 @@ def _involved(con: duckdb.DuckDBPyConnection, pairs: list[Pair]) -> dict[str, Ca
     rows = con.execute(
         """
         SELECT e.article_id, n.article_id IS NOT NULL,
-               e.content_sha256, e.pub_year, e.pub_month, e.pub_day, e.story_id
+               e.content_sha256, e.pub_year, e.pub_month, e.pub_day, e.story_id, e.source
         FROM everyone AS e SEMI JOIN involved USING (article_id)
         LEFT JOIN new_articles AS n USING (article_id)"""
     ).fetchall()
-    return {r[0]: Candidate(r[0], r[1], r[2], Dated(r[3], r[4], r[5]), r[6]) for r in rows}
+    return {r[0]: Candidate(r[0], r[1], r[2], Dated(r[3], r[4], r[5]), r[6], r[7]) for r in rows}
 
 
 def _stage_links(

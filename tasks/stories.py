@@ -16,9 +16,11 @@ without recomputing the corpus:
 - a shared quotation of at least `MIN_SHARED_QUOTE_WORDS` words.
 
 A candidate pair is linked as `duplicate` (same content), `near_duplicate` (shingle
-similarity ≥ 0.5, dates not contradicting), `shared_quote` or `same_event` (similarity
-≥ 0.25); the last two need both publication days known and at most two days apart (a
-rewrite of a wire story shares quotes with it, but so does next month's follow-up).
+similarity ≥ 0.5, days at most two apart or unknown), `shared_quote` or `same_event`
+(similarity ≥ 0.25); the last two need both publication days known and at most two days
+apart (a rewrite of a wire story shares quotes with it, but so does next month's
+follow-up). Between two articles of the same outlet only near-identical (≥ 0.8) same-day
+copies link: an outlet's templated items are near-copies of each other every day.
 Linked articles form a story; a story keeps its id forever and stories are never merged
 retroactively (an article bridging two stories joins the older id).
 
@@ -48,6 +50,7 @@ NUM_PERM = 64
 BANDS, ROWS = 16, 4
 SHINGLE = 3  # words per shingle
 NEAR_DUPLICATE = 0.5
+SAME_OUTLET_COPY = 0.8  # one outlet's templated items reach 0.5-0.8 with each other
 SAME_EVENT = 0.25
 MAX_EVENT_DAYS = 2  # same_event / shared_quote: publication days at most this far apart
 MAX_STORY_DAYS = 7  # a year inferred from a sibling must put the date this close to it
@@ -220,6 +223,7 @@ class Candidate:
     content_sha256: str | None
     when: Dated
     story_id: str | None  # for old articles: their story, if they have one
+    source: str | None = None  # outlet slug
 
 
 @dataclass(frozen=True, slots=True)
@@ -234,12 +238,22 @@ LINK_ORDER = ("duplicate", "near_duplicate", "shared_quote", "same_event")
 
 
 def link_kind(a: Candidate, b: Candidate, pair: Pair) -> tuple[str, float] | None:
-    """Why two articles belong to one story, with their similarity; None if they do not."""
+    """Why two articles belong to one story, with their similarity; None if they do not.
+
+    One outlet's own near-copies are the same story only when nearly identical and from
+    the same day (a corrected or repeated item): its templated notices ("Fed adds
+    reserves", "X declares dividend") are near-copies of each other every day.
+    """
     score = pair.similarity
     if a.content_sha256 is not None and a.content_sha256 == b.content_sha256:
         return "duplicate", 1.0
     apart = days_apart(a.when, b.when)
-    if score >= NEAR_DUPLICATE and (apart is None or apart <= MAX_STORY_DAYS):
+    one_outlet = a.source is not None and a.source == b.source
+    if one_outlet:
+        if score >= SAME_OUTLET_COPY and not apart:
+            return "near_duplicate", score
+        return None
+    if score >= NEAR_DUPLICATE and (apart is None or apart <= MAX_EVENT_DAYS):
         return "near_duplicate", score
     if apart is None or apart > MAX_EVENT_DAYS:
         return None

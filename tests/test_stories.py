@@ -181,6 +181,23 @@ def test_links_need_close_dates_except_for_copies():
     assert link_kind(copy_a, copy_b, pair(WIRE, WIRE)) == ("duplicate", 1.0)
 
 
+def test_one_outlets_templated_items_are_not_one_story():
+    def reuters(day: int) -> Candidate:
+        return Candidate(f"r{day}", True, None, Dated(None, 3, day), None, "reuters")
+
+    def similar(score: float) -> Pair:
+        return Pair("a", "b", False, score)
+
+    # "Fed adds reserves" on consecutive days, or two companies' dividend notices.
+    assert link_kind(reuters(12), reuters(13), similar(0.86)) is None
+    assert link_kind(reuters(12), reuters(12), similar(0.7)) is None
+    # The same item repeated or corrected on the day does link.
+    assert link_kind(reuters(12), reuters(12), similar(0.9))[0] == "near_duplicate"
+    # So does a near-copy printed by another outlet the next day.
+    other = Candidate("t", True, None, Dated(None, 3, 13), None, "tass")
+    assert link_kind(reuters(12), other, similar(0.7))[0] == "near_duplicate"
+
+
 # --------------------------------------------------------------------------- flows
 
 

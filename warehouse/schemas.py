@@ -244,8 +244,8 @@ ARTICLE_LINKS = pa.schema(
         _col(
             "link",
             pa.string(),
-            "Why: `duplicate`, `near_duplicate`, `shared_quote` or `same_event`; NULL for "
-            "the article that started the story.",
+            "Its strongest link to `matched_article_id`: `duplicate`, `near_duplicate`, "
+            "`shared_quote` or `same_event`; NULL for an article alone in its story.",
         ),
         _run_id(),
     ]

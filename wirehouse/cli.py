@@ -291,7 +291,7 @@ def _print_summary(summary: dict[str, Any], show: int) -> None:
         )
     if not summary["ingested"]:
         console.print(f"Nothing new or changed: {summary['unchanged']:,} files unchanged.")
-    elif summary["ingested"] > len(rows):
+    elif show and summary["ingested"] > len(rows):
         console.print(f"… and {summary['ingested'] - len(rows):,} more.")
     for path, reason, message in summary["rejects"]:
         errors.print(f"[yellow]rejected[/yellow] {path}: {reason} ({message})", highlight=False)
