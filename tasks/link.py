@@ -83,7 +83,7 @@ def _load(con: duckdb.DuckDBPyConnection, staging: Path, wh: Warehouse) -> None:
         CREATE TEMP TABLE new_articles AS
         SELECT a.article_id, a.source_root, a.source_path, a.content_sha256, a.source,
                a.pub_year, a.pub_month, a.pub_day, a.published_date AS stated_date,
-               a.ingested_at, year(a.file_mtime) AS file_year, f.signature, f.weekday,
+               a.ingested_at, a.file_mtime::DATE AS file_date, f.signature, f.weekday,
                NULL::DATE AS inferred_date, NULL::VARCHAR AS inferred_source,
                NULL::DOUBLE AS inferred_confidence, previous.story_id
         FROM {_staged(wh, staging, "articles")} AS a
@@ -108,7 +108,7 @@ def _load(con: duckdb.DuckDBPyConnection, staging: Path, wh: Warehouse) -> None:
                CASE WHEN inferred THEN NULL ELSE a.pub_year END AS pub_year,
                a.pub_month, a.pub_day,
                CASE WHEN inferred THEN NULL ELSE a.published_date END AS stated_date,
-               a.ingested_at, year(a.file_mtime) AS file_year, f.signature, f.weekday,
+               a.ingested_at, a.file_mtime::DATE AS file_date, f.signature, f.weekday,
                CASE WHEN inferred THEN a.published_date END AS inferred_date,
                CASE WHEN inferred THEN a.date_source END AS inferred_source,
                CASE WHEN inferred THEN a.date_confidence END AS inferred_confidence,
@@ -245,7 +245,7 @@ _TARGETS = """
     dated AS (
         SELECT story, list(stated_date) AS dates FROM members
         WHERE stated_date IS NOT NULL GROUP BY story)
-    SELECT m.story, m.article_id, m.pub_month, m.pub_day, m.weekday, m.file_year,
+    SELECT m.story, m.article_id, m.pub_month, m.pub_day, m.weekday, m.file_date,
            coalesce(d.dates, []), m.inferred_date, m.inferred_source,
            round(m.inferred_confidence, 2)
     FROM members AS m LEFT JOIN dated AS d USING (story)
@@ -273,8 +273,8 @@ def _stage_dates(con: duckdb.DuckDBPyConnection, target: Path, run_id: str, late
 def _inferences(
     cursor: duckdb.DuckDBPyConnection, run_id: str, latest: date
 ) -> Iterator[dict[str, Any]]:
-    for month, day, weekday, file_year, dates, current, article_id in _rows(cursor):
-        when = Dated(None, month, day, weekday, file_year)
+    for month, day, weekday, file_date, dates, current, article_id in _rows(cursor):
+        when = Dated(None, month, day, weekday, file_date)
         found = infer_from_story(when, dates)
         kind = "inferred:story"
         if found is None:

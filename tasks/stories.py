@@ -25,8 +25,8 @@ Linked articles form a story; a story keeps its id forever and stories are never
 retroactively (an article bridging two stories joins the older id).
 
 A year-less date is completed from the story's dated articles (`inferred:story`), else
-from the weekday named in the lead (`inferred:weekday`: the latest matching year up to
-the file's modification year); `date_confidence` says how sure. Stated dates are never
+from the weekday named in the lead (`inferred:weekday`: the latest matching day up to
+the file's modification time); `date_confidence` says how sure. Stated dates are never
 overwritten: inferences live in their own table and the `articles` view shows them only
 where the text states no year.
 """
@@ -56,6 +56,7 @@ MAX_EVENT_DAYS = 2  # same_event / shared_quote: publication days at most this f
 MAX_STORY_DAYS = 7  # a year inferred from a sibling must put the date this close to it
 MIN_SHARED_QUOTE_WORDS = 8
 WEEKDAY_YEARS = 20  # inferred:weekday looks this many years back from the file's year
+SAVED_WITHIN_DAYS = 31  # a file modified this soon after the day found anchors the year
 
 _WORD = re.compile(r"\w+")
 _WEEKDAYS = {
@@ -146,7 +147,7 @@ class Dated:
     month: int | None
     day: int | None
     weekday: int | None = None
-    file_year: int | None = None
+    file_date: date | None = None  # the file's modification day
 
     def stated(self) -> date | None:
         return _date(self.year, self.month, self.day) if self.year else None
@@ -195,20 +196,28 @@ def infer_from_story(member: Dated, siblings: Iterable[date]) -> tuple[date, flo
 
 
 def infer_from_weekday(member: Dated, latest: date) -> tuple[date, float] | None:
-    """The latest year, up to the file's year, in which the day fell on the named weekday."""
+    """The latest day, up to the file's date, that has the stated month, day and weekday.
+
+    The file's modification time is the only anchor. When the day found is at most a
+    month before it (a file saved soon after publication) the answer is likely; else
+    (an archive copied years later) one of several equally likely years was picked, and
+    the confidence says so.
+    """
     if member.weekday is None or member.month is None or member.day is None:
         return None
-    last = min(member.file_year or latest.year, latest.year)
-    years = [
+    until = min(member.file_date or latest, latest)
+    days = [
         d
-        for y in range(last - WEEKDAY_YEARS + 1, last + 1)
+        for y in range(until.year - WEEKDAY_YEARS + 1, until.year + 1)
         if (d := _date(y, member.month, member.day))
-        and d <= latest
+        and d <= until
         and d.weekday() == member.weekday
     ]
-    if not years:
+    if not days:
         return None
-    return years[-1], round(1 / len(years), 2)
+    if member.file_date and (member.file_date - days[-1]).days <= SAVED_WITHIN_DAYS:
+        return days[-1], 0.9
+    return days[-1], round(0.5 / len(days), 2)
 
 
 # --------------------------------------------------------------------------- linking

@@ -149,10 +149,16 @@ def test_story_inference_takes_the_majority_and_the_weekday_raises_confidence():
 
 
 def test_weekday_inference_picks_the_latest_matching_year_up_to_the_files():
+    # An archive copied years later: 2017 or 2006, equally likely; the latest is taken.
     found, confidence = infer_from_weekday(
-        Dated(None, 7, 28, weekday=4, file_year=2022), date(2026, 1, 1)
+        Dated(None, 7, 28, weekday=4, file_date=date(2022, 6, 1)), date(2026, 1, 1)
     )
-    assert found == date(2017, 7, 28) and confidence == 0.5  # 2006 and 2017 in 20 years
+    assert found == date(2017, 7, 28) and confidence == 0.25
+    # A file saved days after the day: that year, likely.
+    found, confidence = infer_from_weekday(
+        Dated(None, 7, 28, weekday=4, file_date=date(2017, 8, 2)), date(2026, 1, 1)
+    )
+    assert found == date(2017, 7, 28) and confidence == 0.9
     assert infer_from_weekday(Dated(None, 7, 28), date(2026, 1, 1)) is None
 
 
@@ -248,7 +254,7 @@ def test_stories_grow_incrementally_and_dates_are_inferred_openly(news):
     assert wire["date_source"] != "inferred:story"
     harvest = rows["xinhua/harvest.txt"]
     assert (harvest["date"], harvest["date_source"]) == (date(2017, 7, 28), "inferred:weekday")
-    assert harvest["confidence"] == 0.5
+    assert harvest["confidence"] == 0.25  # 2006 or 2017: the file was saved in 2022
     # How each one got there is on record.
     links = dict(query(warehouse, "SELECT article_id, link FROM article_links"))
     assert links[follow_up["id"]] == "shared_quote"
