@@ -3,7 +3,7 @@
     python -m bench.throughput N [--workdir DIR] [--naive-max 10000] [--skip bare,steps,naive]
 
 Generates (or reuses) a corpus of N articles (bench.corpus), then measures, each in its own
-subprocess with the peak RSS of its whole process tree sampled every 0.1 s:
+subprocess with the peak RSS of its whole process tree sampled every 0.5 s:
 
 1. `wirehouse ingest` with default settings (embedded Prefect server);
 2. peers: the bare loop (charset-normalizer + langdetect, one process), Wirehouse's own
@@ -88,7 +88,11 @@ def measure(name: str, command: list[str], env: dict[str, str]) -> Measured:
 
 
 class _PeakRss(threading.Thread):
-    """Highest total RSS of a process and all its descendants, sampled every 0.1 s."""
+    """Highest total RSS of a process and all its descendants, sampled every 0.5 s.
+
+    Not more often: listing a process tree scans /proc, and at 0.1 s the sampler took
+    half a core from the run it measures.
+    """
 
     def __init__(self, pid: int) -> None:
         super().__init__(daemon=True)
@@ -97,7 +101,7 @@ class _PeakRss(threading.Thread):
         self._done = threading.Event()
 
     def run(self) -> None:
-        while not self._done.wait(0.1):
+        while not self._done.wait(0.5):
             try:
                 tree = [self.root, *self.root.children(recursive=True)]
                 total = sum(_rss(p) for p in tree)
