@@ -1,12 +1,19 @@
 """Task runners for the ingest flow, chosen by the `runner` setting.
 
-Batch tasks run in threads of the flow; with the `process` runner each thread hands its
-batch to a lean worker process (tasks/workers.py), so every core works.
+- `process` (default): batch tasks run in threads of the flow, one per worker, and each
+  hands its batch to a lean worker process (tasks/workers.py), so every core works.
+- `thread`: batches run in the flow's process (one core).
+- `dask`: batch tasks run on a Dask cluster through prefect-dask: an existing one
+  (`dask_address`) or a temporary `distributed.LocalCluster` of `workers` processes.
+  Tasks receive batch descriptors (work file + row group) and write their own Parquet
+  parts into the run's staging folder, which the flow commits at the end; the staging
+  folder and the source must be reachable from every worker (a shared file system).
 """
 
 from __future__ import annotations
 
-from typing import Any
+import os
+from typing import Any, Self
 
 from prefect.task_runners import TaskRunner, ThreadPoolTaskRunner
 
@@ -14,12 +21,54 @@ from wirehouse.settings import Settings
 
 
 def make_task_runner(settings: Settings) -> TaskRunner[Any]:
-    """One thread per worker: more would only queue for the worker processes."""
+    if settings.runner == "dask":
+        return _dask_runner(settings)
+    # One thread per worker: more would only queue for the worker processes.
     return ThreadPoolTaskRunner(max_workers=settings.workers)
 
 
 def worker_count(settings: Settings, batches: int) -> int:
-    """Worker processes for this run: none for one batch (start-up would cost more)."""
-    if settings.runner == "thread" or batches <= 1:
+    """Lean worker processes for this run: none for one batch, or when Dask has workers."""
+    if settings.runner != "process" or batches <= 1:
         return 0
     return min(settings.workers, batches)
+
+
+def _dask_runner(settings: Settings) -> TaskRunner[Any]:
+    from prefect_dask import DaskTaskRunner
+
+    class SharedServerDaskRunner(DaskTaskRunner):
+        """A Dask runner whose local workers report to the flow's temporary Prefect server.
+
+        Without PREFECT_API_URL, Prefect runs a temporary server for the flow, and worker
+        processes, not knowing its address, would each start one of their own (seconds
+        each, and their task runs would land nowhere). Workers of a remote cluster need
+        PREFECT_API_URL set to a real server instead.
+        """
+
+        def __enter__(self) -> Self:
+            _share_temporary_server()
+            return super().__enter__()
+
+    if settings.dask_address:
+        return SharedServerDaskRunner(address=settings.dask_address)
+    return SharedServerDaskRunner(
+        cluster_class="distributed.LocalCluster",
+        cluster_kwargs={
+            "n_workers": settings.workers,
+            "threads_per_worker": 1,  # the batch step is CPU-bound Python: one per process
+            "processes": True,
+            "dashboard_address": None,
+        },
+    )
+
+
+def _share_temporary_server() -> None:
+    """Export the running temporary server's URL, so processes started now inherit it."""
+    if os.environ.get("PREFECT_API_URL"):
+        return
+    from prefect.server.api.server import SubprocessASGIServer
+
+    server = SubprocessASGIServer()
+    if server.running:
+        os.environ["PREFECT_API_URL"] = server.api_url

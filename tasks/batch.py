@@ -54,6 +54,7 @@ class BatchResult:
     counts: Counter[str] = field(default_factory=Counter)
     bytes_read: int = 0
     seconds: float = 0.0
+    pid: int = 0  # the process that did the work
     parts: list[str] = field(default_factory=list)
     rejects: list[tuple[str, str, str]] = field(default_factory=list)  # path, reason, message
 
@@ -81,6 +82,7 @@ def process_batch(ref: BatchRef, ctx: BatchContext) -> BatchResult:
             result.parts.append(str(part))
     result.rejects = [(r["source_path"], r["reason"], r["message"]) for r in tables["rejects"]]
     result.seconds = time.perf_counter() - started
+    result.pid = os.getpid()
     return result
 
 

@@ -68,13 +68,14 @@ def plan_task(
 def process_batch_task(ref: BatchRef, ctx: BatchContext) -> BatchResult:
     result = in_worker(process_batch, ref, ctx)
     get_run_logger().info(
-        "batch %d/%d: %d files in %.1fs (%.0f files/s) %s",
+        "batch %d/%d: %d files in %.1fs (%.0f files/s) %s in process %d",
         ref.index,
         ref.of,
         result.planned,
         result.seconds,
         result.planned / max(result.seconds, 1e-9),
         dict(result.counts),
+        result.pid,
     )
     return result
 

@@ -91,7 +91,11 @@ def ingest(
     batch_size: Annotated[int | None, typer.Option(help="Most files per batch task.")] = None,
     workers: Annotated[int | None, typer.Option(help="Worker processes.")] = None,
     runner: Annotated[
-        str | None, typer.Option(help="Task runner: process (all cores) or thread.")
+        str | None, typer.Option(help="Task runner: process (all cores), thread, or dask.")
+    ] = None,
+    dask_address: Annotated[
+        str | None,
+        typer.Option(help="Dask scheduler (tcp://host:8786) for --runner dask; unset: local."),
     ] = None,
     max_file_bytes: Annotated[int | None, typer.Option(help="Reject larger files.")] = None,
     outlets_file: Annotated[Path | None, typer.Option(help="Extra outlet registry (TOML).")] = None,
@@ -117,7 +121,7 @@ def ingest(
         outlets_file=str(outlets_file) if outlets_file else None,
         lock_timeout=lock_timeout,
     )
-    settings = Settings().with_overrides(workers=workers, runner=runner)
+    settings = Settings().with_overrides(workers=workers, runner=runner, dask_address=dask_address)
     flow = ingest_flow.with_options(task_runner=make_task_runner(settings))
     summary = _fail_cleanly(
         lambda: flow(str(source_dir), str(warehouse) if warehouse else None, force, options)

@@ -14,7 +14,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-RunnerKind = Literal["process", "thread"]
+RunnerKind = Literal["process", "thread", "dask"]
 
 
 class Settings(BaseSettings):
@@ -41,8 +41,14 @@ class Settings(BaseSettings):
     )
     runner: RunnerKind = Field(
         default="process",
-        description="Task runner: 'process' (uses every core) or 'thread' (one core, "
-        "no worker start-up cost; handy for tiny inputs and debugging).",
+        description="Task runner: 'process' (uses every core), 'thread' (one core, "
+        "no worker start-up cost; handy for tiny inputs and debugging) or 'dask' (batches "
+        "on a Dask cluster: `dask_address`, or a temporary local one of `workers` processes).",
+    )
+    dask_address: str | None = Field(
+        default=None,
+        description="Scheduler of an existing Dask cluster (tcp://host:8786) for "
+        "runner='dask'; unset: a temporary distributed.LocalCluster.",
     )
     include: list[str] = Field(
         default_factory=lambda: ["*"],
