@@ -1,6 +1,6 @@
 """Throughput benchmark: Wirehouse against its peers on one synthetic corpus, side by side.
 
-    python -m bench.throughput N [--workdir DIR] [--naive-max 10000] [--skip bare,steps,naive]
+    python -m bench.throughput N [--workdir DIR] [--naive-max 10000] [--skip bare,steps,naive,dask]
 
 Generates (or reuses) a corpus of N articles (bench.corpus), then measures, each in its own
 subprocess with the peak RSS of its whole process tree sampled every 0.5 s:
@@ -8,7 +8,8 @@ subprocess with the peak RSS of its whole process tree sampled every 0.5 s:
 1. `wirehouse ingest` with default settings (embedded Prefect server);
 2. peers: the bare loop (charset-normalizer + langdetect, one process), Wirehouse's own
    steps in one process without Prefect, and a Prefect flow with one task per file (only
-   up to --naive-max files: it gets slower than linear);
+   up to --naive-max files: it gets slower than linear), and the same flow on a temporary
+   2-process Dask cluster;
 3. a re-ingest of the unchanged corpus;
 4. DuckDB queries on the result (median of 5 runs).
 
@@ -24,6 +25,7 @@ import argparse
 import json
 import os
 import platform
+import re
 import shutil
 import statistics
 import subprocess
@@ -178,6 +180,13 @@ def run(n: int, workdir: Path, naive_max: int, skip: set[str]) -> dict[str, Any]
         command = [sys.executable, "-m", "bench.peers", peer, str(corpus), str(out)]
         results[peer] = measure(f"peer: {peer}", command, env)
         out.unlink(missing_ok=True)
+    if "dask" not in skip:
+        # The same flow on a temporary 2-process distributed.LocalCluster (issue: scaling out).
+        on_dask = workdir / f"warehouse-dask-{n}"
+        shutil.rmtree(on_dask, ignore_errors=True)
+        command = [*ingest[:4], str(on_dask), *ingest[5:], "--runner", "dask"]
+        results["dask"] = measure("wirehouse ingest on dask", command, env)
+        shutil.rmtree(on_dask)
     report = _report(n, files, raw_mb, results, warehouse)
     RESULTS.mkdir(exist_ok=True)
     target = RESULTS / f"throughput-{n}.json"
@@ -209,6 +218,7 @@ def _report(
         ("bare", "wirehouse / bare loop"),
         ("steps", "wirehouse / same steps"),
         ("naive", "wirehouse / one task per file"),
+        ("dask", "wirehouse / same flow on dask"),
     ):
         if peer in results:
             ratios[f"{label} (throughput)"] = results[peer].seconds / wirehouse.seconds
@@ -217,6 +227,7 @@ def _report(
         # whatever Wirehouse takes beyond that is orchestration, planning, linking, commit.
         ideal = results["steps"].seconds / (os.cpu_count() or 1)
         ratios["orchestration overhead (time)"] = wirehouse.seconds / ideal - 1
+    batch_rates = {k: _batch_rate(v.output) for k, v in results.items() if _batch_rate(v.output)}
     warehouse_mb = folder_bytes(warehouse / "commits") / 1e6
     queries = time_queries(warehouse / "wirehouse.duckdb")
     table = Table(
@@ -241,6 +252,8 @@ def _report(
     console.print(
         f"warehouse on disk: {warehouse_mb:,.0f} MB = {warehouse_mb / raw_mb:.2f} x the raw corpus"
     )
+    for name, rate in batch_rates.items():
+        console.print(f"{name}: one batch task processes {rate:,.0f} files/s (median)")
     for name, seconds in queries.items():
         console.print(f"query '{name}': {1000 * seconds:.0f} ms (median of 5)")
     return {
@@ -253,7 +266,14 @@ def _report(
         "warehouse_mb": warehouse_mb,
         "warehouse_over_raw": warehouse_mb / raw_mb,
         "query_seconds": queries,
+        "batch_files_per_s": batch_rates,
     }
+
+
+def _batch_rate(output: str) -> float | None:
+    """Median files/s of one batch task, from the flow's log lines (per-worker speed)."""
+    rates = [float(r) for r in re.findall(r"files in [\d.]+s \((\d+) files/s\)", output)]
+    return statistics.median(rates) if rates else None
 
 
 def _machine() -> dict[str, Any]:
@@ -270,7 +290,7 @@ def main() -> int:
     parser.add_argument("n", type=int)
     parser.add_argument("--workdir", type=Path, default=Path("/tmp/wirehouse-bench"))
     parser.add_argument("--naive-max", type=int, default=10_000)
-    parser.add_argument("--skip", default="", help="comma-separated: bare,steps,naive")
+    parser.add_argument("--skip", default="", help="comma-separated: bare,steps,naive,dask")
     args = parser.parse_args()
     args.workdir.mkdir(parents=True, exist_ok=True)
     run(args.n, args.workdir, args.naive_max, set(filter(None, args.skip.split(","))))

@@ -15,6 +15,7 @@ from prefect.runtime import flow_run
 from flows.runners import make_task_runner, worker_count
 from tasks.article import EnrichOptions
 from tasks.batch import BatchContext, BatchResult
+from tasks.objects import check_source, is_url, local_path
 from tasks.plan import Plan
 from tasks.prefect_tasks import (
     commit_task,
@@ -22,10 +23,12 @@ from tasks.prefect_tasks import (
     link_task,
     plan_task,
     process_batch_task,
+    publish_task,
 )
 from tasks.report import summary_markdown
 from tasks.workers import worker_processes
 from warehouse.catalog import ensure_catalog
+from warehouse.remote import Published
 from warehouse.storage import Warehouse, begin_run, new_run_id, writer_lock
 from wirehouse.settings import IngestOptions, Settings
 
@@ -48,7 +51,8 @@ def ingest(
     """Ingest a folder into the warehouse; unchanged files are skipped, rows never duplicate.
 
     Args:
-        source_dir: Folder of raw article files, walked recursively.
+        source_dir: Folder of raw article files, walked recursively, or an object-store
+            URL such as s3://bucket/prefix.
         warehouse: Warehouse folder; default: the WIREHOUSE_WAREHOUSE setting or ./data.
         force: Reprocess unchanged files too (after an outlet registry change).
         options: Optional knobs: outlet overrides, file-name globs, batch size, limits.
@@ -56,7 +60,7 @@ def ingest(
     settings = Settings().with_overrides(
         warehouse=warehouse, force=force or None, **options.model_dump()
     )
-    root = _source_root(source_dir)
+    root = _source_root(source_dir, settings)
     wh = Warehouse.at(settings.warehouse)
     run_id, started_at = new_run_id(), datetime.now(UTC)
     logger = get_run_logger()
@@ -65,11 +69,11 @@ def ingest(
         ensure_catalog(wh)
         staging, scratch = begin_run(wh, run_id)
         discovery = scratch / "discovered.parquet"
-        discover_task(root, settings.include, settings.exclude, discovery)
+        discover_task(root, settings.include, settings.exclude, discovery, settings.storage_options)
         plan = plan_task(
-            discovery, wh, str(root), scratch, settings.force, settings.batch_size, settings.workers
+            discovery, wh, root, scratch, settings.force, settings.batch_size, settings.workers
         )
-        context = _batch_context(settings, run_id, str(root), staging, started_at)
+        context = _batch_context(settings, run_id, root, staging, started_at)
         with worker_processes(worker_count(settings, len(plan.batches))):
             results = _run_batches(plan, context)
         links = link_task(wh, staging, run_id, context.options.latest_date)
@@ -77,7 +81,7 @@ def ingest(
             wh,
             run_id,
             flow_run.id,
-            str(root),
+            root,
             _parameters(settings, root),
             started_at,
             plan,
@@ -85,6 +89,8 @@ def ingest(
             version("wirehouse"),
         )
         shutil.rmtree(scratch, ignore_errors=True)
+        if settings.publish_to:
+            publish_task(wh, Published(settings.publish_to, settings.storage_options))
     create_markdown_artifact(
         key="ingest-summary",
         markdown=summary_markdown(summary, links),
@@ -101,13 +107,16 @@ def _run_batches(plan: Plan, context: BatchContext) -> list[BatchResult]:
     return [future.result() for future in futures]
 
 
-def _source_root(source_dir: str) -> Path:
-    root = Path(source_dir).expanduser().resolve()
+def _source_root(source_dir: str, settings: Settings) -> str:
+    """The absolute folder, or the object-store URL (s3://bucket/prefix), to ingest."""
+    if is_url(source_dir):
+        return check_source(source_dir, settings.storage_options)
+    root = Path(local_path(source_dir)).expanduser().resolve()
     if not root.is_dir():
         raise FileNotFoundError(
             f"source folder {source_dir!r} ({root}) does not exist or is not a folder"
         )
-    return root
+    return str(root)
 
 
 def _batch_context(
@@ -128,8 +137,12 @@ def _batch_context(
         max_file_bytes=settings.max_file_bytes,
         options=options,
         outlets_file=str(settings.outlets_file) if settings.outlets_file else None,
+        storage_options=settings.storage_options,
     )
 
 
-def _parameters(settings: Settings, root: Path) -> dict[str, Any]:
-    return {"source_dir": str(root)} | settings.model_dump(mode="json")
+def _parameters(settings: Settings, root: str) -> dict[str, Any]:
+    """What the `runs` table records; storage option values may be secrets: keys only."""
+    recorded = settings.model_dump(mode="json")
+    recorded["storage_options"] = sorted(settings.storage_options)
+    return {"source_dir": root} | recorded

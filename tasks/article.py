@@ -33,7 +33,7 @@ class FileVersion:
     source_path: str
     version: int
     file_size: int
-    file_mtime: datetime
+    file_mtime: datetime | None  # None when an object store does not say
     raw_sha256: str
 
 

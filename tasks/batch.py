@@ -13,6 +13,7 @@ import stat
 import time
 import traceback
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -22,11 +23,15 @@ import pyarrow.parquet as pq
 
 from tasks.article import EnrichOptions, FileVersion, build_article, tombstone
 from tasks.errors import TRANSIENT_REASONS, RejectError
+from tasks.objects import is_url, local_path, url_reader
 from tasks.plan import BatchRef
 from tasks.quotes import extract_quotes
 from tasks.sources import Registry, load_registry
 from tasks.stories import story_features
 from warehouse.storage import crash_point, rows_to_table, write_parquet
+
+# Reads one file by its relative path: (bytes, size, mtime_ns); raises RejectError.
+Reader = Callable[[bytes], tuple[bytes, int, int | None]]
 
 # Tables a batch stages parts of; the rest are written when the run commits.
 STAGED_TABLES = ("articles", "file_events", "rejects", "quotes", "article_features")
@@ -43,6 +48,7 @@ class BatchContext:
     max_file_bytes: int
     options: EnrichOptions
     outlets_file: str | None = None
+    storage_options: dict[str, Any] = field(default_factory=dict)  # for object-store sources
 
 
 @dataclass(slots=True)
@@ -69,9 +75,9 @@ def process_batch(ref: BatchRef, ctx: BatchContext) -> BatchResult:
     registry = load_registry(Path(ctx.outlets_file) if ctx.outlets_file else None)
     result = BatchResult(index=ref.index, planned=len(planned))
     tables: dict[str, list[dict[str, Any]]] = {name: [] for name in STAGED_TABLES}
-    root = os.fsencode(ctx.source_root)
+    read = _reader(ctx)
     for item in planned:
-        outcome = _process_file(item, root, ctx, registry, tables)
+        outcome = _process_file(item, read, ctx, registry, tables)
         result.counts[outcome] += 1
         result.bytes_read += item["file_size"] or 0
         crash_point("file-processed")
@@ -86,9 +92,17 @@ def process_batch(ref: BatchRef, ctx: BatchContext) -> BatchResult:
     return result
 
 
+def _reader(ctx: BatchContext) -> Reader:
+    """How this batch reads a file by its relative path: from a folder or an object store."""
+    if is_url(ctx.source_root):
+        return url_reader(ctx.source_root, ctx.max_file_bytes, ctx.storage_options)
+    root = os.fsencode(local_path(ctx.source_root))
+    return lambda rel: read_file(os.path.join(root, rel), ctx.max_file_bytes)
+
+
 def _process_file(
     item: dict[str, Any],
-    root: bytes,
+    read: Reader,
     ctx: BatchContext,
     registry: Registry,
     tables: dict[str, list[dict[str, Any]]],
@@ -99,7 +113,7 @@ def _process_file(
     try:
         if item["action"] == "reject":
             raise RejectError(item["problem"], item["problem_message"])
-        raw, size, mtime_ns = read_file(os.path.join(root, item["path_bytes"]), ctx.max_file_bytes)
+        raw, size, mtime_ns = read(item["path_bytes"])
         raw_sha = hashlib.sha256(raw).hexdigest()
         if (
             item["prev_article_id"]
@@ -283,5 +297,5 @@ def _event(
     }
 
 
-def _utc(mtime_ns: int) -> datetime:
-    return datetime.fromtimestamp(mtime_ns / 1e9, tz=UTC)
+def _utc(mtime_ns: int | None) -> datetime | None:
+    return None if mtime_ns is None else datetime.fromtimestamp(mtime_ns / 1e9, tz=UTC)

@@ -9,16 +9,17 @@ entry with a `problem`, so it is rejected visibly instead of vanishing.
 
 from __future__ import annotations
 
-import fnmatch
 import os
 import stat
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from tasks.objects import is_url, local_path, name_wanted, walk_url
 from warehouse.storage import writing
 
 DISCOVERY_SCHEMA = pa.schema(
@@ -50,9 +51,9 @@ def display_path(path_bytes: bytes) -> str:
     return path_bytes.decode("utf-8", "backslashreplace")
 
 
-def walk(root: Path, include: list[str], exclude: list[str]) -> Iterator[Found]:
+def walk(root: Path | str, include: list[str], exclude: list[str]) -> Iterator[Found]:
     """Every file under `root` matching the name patterns, depth-first, sorted by name."""
-    root_bytes = os.fsencode(root)
+    root_bytes = os.fsencode(local_path(str(root)))
     real_root = os.path.realpath(root_bytes)
     seen_dirs: set[tuple[int, int]] = set()
     root_stat = os.stat(root_bytes)
@@ -60,12 +61,19 @@ def walk(root: Path, include: list[str], exclude: list[str]) -> Iterator[Found]:
     yield from _walk_dir(root_bytes, b"", real_root, include, exclude, seen_dirs)
 
 
-def write_discovery(root: Path, include: list[str], exclude: list[str], out: Path) -> int:
-    """Walk `root` and stream what was found into the Parquet file `out`; return the count."""
+def write_discovery(
+    root: Path | str,
+    include: list[str],
+    exclude: list[str],
+    out: Path,
+    storage_options: dict[str, Any] | None = None,
+) -> int:
+    """Walk `root` (a folder or an object-store URL) and stream what was found into the
+    Parquet file `out`; return the count."""
     count = 0
     with writing(out), pq.ParquetWriter(out, DISCOVERY_SCHEMA) as writer:
         chunk: list[Found] = []
-        for found in walk(root, include, exclude):
+        for found in _walker(str(root), include, exclude, storage_options or {}):
             chunk.append(found)
             if len(chunk) >= _WRITE_CHUNK:
                 writer.write_table(_to_table(chunk, count))
@@ -75,6 +83,17 @@ def write_discovery(root: Path, include: list[str], exclude: list[str], out: Pat
             writer.write_table(_to_table(chunk, count))
             count += len(chunk)
     return count
+
+
+def _walker(
+    root: str, include: list[str], exclude: list[str], storage_options: dict[str, Any]
+) -> Iterator[Found]:
+    if not is_url(root):
+        return walk(root, include, exclude)
+    return (
+        Found(rel, rel.encode("utf-8", "surrogateescape"), size, mtime_ns)
+        for rel, size, mtime_ns in walk_url(root, include, exclude, storage_options)
+    )
 
 
 def _to_table(chunk: list[Found], first_ordinal: int) -> pa.Table:
@@ -145,10 +164,7 @@ def _visit(
 
 
 def _wanted(name: bytes, include: list[str], exclude: list[str]) -> bool:
-    text = display_path(name)
-    return any(fnmatch.fnmatchcase(text, p) for p in include) and not any(
-        fnmatch.fnmatchcase(text, p) for p in exclude
-    )
+    return name_wanted(display_path(name), include, exclude)
 
 
 def _problem(rel: bytes, reason: str, message: str) -> Found:

@@ -23,14 +23,21 @@ from tasks.discover import write_discovery
 from tasks.link import LinkSummary, link_run
 from tasks.plan import BatchRef, Plan, plan_run
 from tasks.workers import in_worker
+from warehouse.remote import Published, PublishSummary, publish
 from warehouse.storage import Warehouse
 
 _TASK_OPTIONS = {"cache_policy": NO_CACHE, "persist_result": False}
 
 
 @task(name="discover", **_TASK_OPTIONS)
-def discover_task(root: Path, include: list[str], exclude: list[str], out: Path) -> int:
-    count = write_discovery(root, include, exclude, out)
+def discover_task(
+    root: str,
+    include: list[str],
+    exclude: list[str],
+    out: Path,
+    storage_options: dict[str, Any] | None = None,
+) -> int:
+    count = write_discovery(root, include, exclude, out, storage_options)
     get_run_logger().info("discovered %d files under %s", count, root)
     return count
 
@@ -111,4 +118,17 @@ def commit_task(
         wh, run_id, flow_run_id, source_root, parameters, started_at, plan, results, version
     )
     get_run_logger().info("committed run %s: %s", run_id, summary.counts())
+    return summary
+
+
+@task(name="publish", **_TASK_OPTIONS)
+def publish_task(wh: Warehouse, target: Published) -> PublishSummary:
+    summary = publish(wh, target)
+    get_run_logger().info(
+        "published %d new runs (%d files, %.1f MB) to %s",
+        summary.runs_sent,
+        summary.files_sent,
+        summary.bytes_sent / 1e6,
+        target.url,
+    )
     return summary

@@ -14,6 +14,7 @@ from contextlib import contextmanager
 
 import duckdb
 
+from warehouse.remote import Published, connect_published
 from warehouse.storage import COMMITS, Warehouse, WarehouseError, ensure_layout
 
 # Views a user queries, in the order `wirehouse tables` lists them, with one line each.
@@ -124,9 +125,19 @@ def parts_sql(wh: Warehouse, table: str) -> str:
     return f"read_parquet({pattern}, union_by_name = true)"
 
 
-def view_sql(wh: Warehouse) -> dict[str, str]:
-    """CREATE VIEW statements for this warehouse, in dependency order."""
-    parts = {table: parts_sql(wh, table) for table in PHYSICAL_TABLES}
+def files_sql(files: list[str]) -> str:
+    """`read_parquet(...)` over an explicit list of part files (a published warehouse)."""
+    listed = ", ".join(_sql_string(f) for f in files)
+    return f"read_parquet([{listed}], union_by_name = true)"
+
+
+def view_sql(wh: Warehouse, files: dict[str, list[str]] | None = None) -> dict[str, str]:
+    """CREATE VIEW statements for this warehouse, in dependency order; over the given
+    part `files` per table instead of the folder's globs when given."""
+    parts = {
+        table: files_sql(files[table]) if files else parts_sql(wh, table)
+        for table in PHYSICAL_TABLES
+    }
     statements = {
         view: f"CREATE OR REPLACE VIEW {view} AS SELECT * FROM {parts[table]}"
         for view, table in RAW_VIEWS.items()
@@ -136,9 +147,11 @@ def view_sql(wh: Warehouse) -> dict[str, str]:
     return statements
 
 
-def create_views(con: duckdb.DuckDBPyConnection, wh: Warehouse) -> None:
+def create_views(
+    con: duckdb.DuckDBPyConnection, wh: Warehouse, parts: dict[str, list[str]] | None = None
+) -> None:
     """Define the warehouse views in `con` (also usable on an in-memory connection)."""
-    for statement in view_sql(wh).values():
+    for statement in view_sql(wh, parts).values():
         con.execute(statement)
 
 
@@ -169,8 +182,15 @@ def ensure_catalog(wh: Warehouse) -> None:
 
 
 @contextmanager
-def connect(wh: Warehouse, *, read_only: bool = True) -> Iterator[duckdb.DuckDBPyConnection]:
-    """A DuckDB connection to the warehouse catalog (read-only unless asked)."""
+def connect(
+    wh: Warehouse | Published, *, read_only: bool = True
+) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A DuckDB connection to the warehouse catalog (read-only unless asked), or to the
+    views over a published warehouse in object storage."""
+    if isinstance(wh, Published):
+        with connect_published(wh) as con:
+            yield con
+        return
     if not wh.exists():
         raise WarehouseError(
             f"no warehouse at {wh.root}: run `wirehouse ingest SOURCE_DIR --warehouse "
@@ -195,7 +215,7 @@ class QueryRefusedError(WarehouseError):
 
 
 def run_query(
-    wh: Warehouse, sql: str, params: list[object] | None = None, *, write: bool = False
+    wh: Warehouse | Published, sql: str, params: list[object] | None = None, *, write: bool = False
 ) -> tuple[list[str], list[tuple[object, ...]]]:
     """Run SQL on the warehouse; values in `params` are bound to `?`, never pasted in."""
     statements = duckdb.extract_statements(sql)

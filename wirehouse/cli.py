@@ -52,11 +52,12 @@ class OutputFormat(StrEnum):
 
 
 WarehouseOption = Annotated[
-    Path | None,
+    str | None,
     typer.Option(
         "--warehouse",
         "-w",
-        help="Warehouse folder [default: ./data or WIREHOUSE_WAREHOUSE].",
+        help="Warehouse folder [default: ./data or WIREHOUSE_WAREHOUSE]; for reading, "
+        "also a published one (s3://bucket/prefix).",
         show_default=False,
     ),
 ]
@@ -72,8 +73,8 @@ def _setup() -> None:
 @app.command()
 def ingest(
     source_dir: Annotated[
-        Path,
-        typer.Argument(help="Folder of raw article files.", exists=True, file_okay=False),
+        str,
+        typer.Argument(help="Folder of raw article files, or an s3://bucket/prefix URL."),
     ],
     warehouse: WarehouseOption = None,
     source: Annotated[str | None, typer.Option(help="Outlet slug for every file.")] = None,
@@ -97,6 +98,10 @@ def ingest(
         str | None,
         typer.Option(help="Dask scheduler (tcp://host:8786) for --runner dask; unset: local."),
     ] = None,
+    publish_to: Annotated[
+        str | None,
+        typer.Option(help="After the run, publish the warehouse to s3://bucket/prefix."),
+    ] = None,
     max_file_bytes: Annotated[int | None, typer.Option(help="Reject larger files.")] = None,
     outlets_file: Annotated[Path | None, typer.Option(help="Extra outlet registry (TOML).")] = None,
     lock_timeout: Annotated[
@@ -107,8 +112,12 @@ def ingest(
     """Ingest SOURCE_DIR (recursively) into the warehouse and show what landed."""
     from flows.ingest import ingest as ingest_flow
     from flows.runners import make_task_runner
+    from tasks.objects import is_url, local_path
     from wirehouse.settings import IngestOptions, Settings
 
+    if not is_url(source_dir) and not Path(local_path(source_dir)).is_dir():
+        errors.print(f"[red]error:[/red] source folder {source_dir!r} does not exist")
+        raise typer.Exit(2)
     options = IngestOptions(
         source=source,
         folder_sources=_pairs(folder_source),
@@ -120,12 +129,11 @@ def ingest(
         max_file_bytes=max_file_bytes,
         outlets_file=str(outlets_file) if outlets_file else None,
         lock_timeout=lock_timeout,
+        publish_to=publish_to,
     )
     settings = Settings().with_overrides(workers=workers, runner=runner, dask_address=dask_address)
     flow = ingest_flow.with_options(task_runner=make_task_runner(settings))
-    summary = _fail_cleanly(
-        lambda: flow(str(source_dir), str(warehouse) if warehouse else None, force, options)
-    )
+    summary = _fail_cleanly(lambda: flow(source_dir, _local(warehouse), force, options))
     _print_summary(summary, show)
 
 
@@ -173,6 +181,27 @@ def tables(warehouse: WarehouseOption = None, fmt: FormatOption = OutputFormat.t
 
 
 @app.command()
+def publish(
+    url: Annotated[str, typer.Argument(help="Where to publish: s3://bucket/prefix (fsspec).")],
+    warehouse: WarehouseOption = None,
+) -> None:
+    """Copy the warehouse's committed runs that URL lacks to object storage.
+
+    Readers anywhere then query it with `wirehouse query SQL --warehouse URL`.
+    """
+    from warehouse.remote import Published, publish
+    from wirehouse.settings import Settings
+
+    local = _warehouse(_local(warehouse))
+    summary = _fail_cleanly(lambda: publish(local, Published(url, Settings().storage_options)))
+    console.print(
+        f"Published {summary.runs_sent} new runs ({summary.files_sent} files, "
+        f"{summary.bytes_sent / 1e6:,.1f} MB) to {url}; {summary.runs_present} were there.",
+        highlight=False,
+    )
+
+
+@app.command()
 def serve(
     source_dir: Annotated[
         Path,
@@ -203,7 +232,7 @@ def serve(
         )
         raise typer.Exit(1)
     settings = Settings().with_overrides(
-        warehouse=warehouse.resolve() if warehouse else None, cron=cron
+        warehouse=Path(_local(warehouse)).resolve() if warehouse else None, cron=cron
     )
     deployments = _fail_cleanly(lambda: build_deployments(source_dir, settings, settings.cron))
     # SIGTERM (how service managers stop things) ends serving like Ctrl-C does, also in
@@ -239,11 +268,30 @@ def server(
     os.execv(prefect, [str(prefect), "server", "start", "--host", host, "--port", str(port)])
 
 
-def _warehouse(given: Path | None) -> Any:
+def _warehouse(given: str | None) -> Any:
+    """The local warehouse folder, or a published one when `given` is a URL."""
+    from tasks.objects import is_url, local_path
+    from warehouse.remote import Published
     from warehouse.storage import Warehouse
     from wirehouse.settings import Settings
 
-    return Warehouse.at(given if given is not None else Settings().warehouse)
+    if given is not None and is_url(given):
+        return Published(given, Settings().storage_options)
+    return Warehouse.at(local_path(given) if given is not None else Settings().warehouse)
+
+
+def _local(warehouse: str | None) -> str | None:
+    """A warehouse a run writes to: a local folder (see `wirehouse publish` for buckets)."""
+    from tasks.objects import is_url
+
+    if warehouse is not None and is_url(warehouse):
+        errors.print(
+            f"[red]error:[/red] runs write to a local warehouse folder, not {warehouse}: "
+            f"ingest into a folder, then `wirehouse publish {warehouse} --warehouse FOLDER`",
+            highlight=False,
+        )
+        raise typer.Exit(2)
+    return warehouse
 
 
 def _pairs(items: list[str] | None) -> dict[str, str] | None:
@@ -293,6 +341,8 @@ def _print_summary(summary: dict[str, Any], show: int) -> None:
             limit=show,
             title="Landed in this run",
         )
+        if any(str(row[2]).startswith("≈") for row in rows):
+            console.print("≈ inferred date: see date_source and date_confidence in `articles`")
     if not summary["ingested"]:
         console.print(f"Nothing new or changed: {summary['unchanged']:,} files unchanged.")
     elif show and summary["ingested"] > len(rows):
@@ -308,9 +358,11 @@ def _print_summary(summary: dict[str, Any], show: int) -> None:
 
 
 # A date without a year shows as ????-MM-DD: the month and day are known, the year is not.
+# An inferred date (from the article's story or a weekday clue) shows as ≈YYYY-MM-DD.
 _LANDED_SQL = """
 SELECT source_path, source,
-       coalesce(CAST(published_date AS VARCHAR),
+       coalesce(CASE WHEN date_source LIKE 'inferred:%' THEN '≈' ELSE '' END
+                    || CAST(published_date AS VARCHAR),
                 CASE WHEN pub_month IS NOT NULL THEN
                     coalesce(CAST(pub_year AS VARCHAR), '????') || '-'
                     || lpad(CAST(pub_month AS VARCHAR), 2, '0') || '-'

@@ -50,6 +50,18 @@ class Settings(BaseSettings):
         description="Scheduler of an existing Dask cluster (tcp://host:8786) for "
         "runner='dask'; unset: a temporary distributed.LocalCluster.",
     )
+    storage_options: dict[str, Any] = Field(
+        default_factory=dict,
+        description="fsspec options for an object-store source (s3://…), e.g. "
+        '{"endpoint_url": "http://127.0.0.1:9000"}; credentials usually come from the '
+        "store's own environment variables (AWS_ACCESS_KEY_ID, …) instead. JSON in "
+        "WIREHOUSE_STORAGE_OPTIONS. Only the keys are recorded in `runs`.",
+    )
+    publish_to: str | None = Field(
+        default=None,
+        description="Object-store URL (s3://bucket/prefix) each ingest run publishes the "
+        "warehouse to after committing; readers query it with --warehouse URL.",
+    )
     include: list[str] = Field(
         default_factory=lambda: ["*"],
         description="Glob patterns (on the file name) of files to ingest. Hidden files "
@@ -147,4 +159,7 @@ class IngestOptions(BaseModel):
     )
     lock_timeout: float | None = Field(
         default=None, ge=0, description="Seconds to wait for another run on the same warehouse."
+    )
+    publish_to: str | None = Field(
+        default=None, description="After the run, publish the warehouse to this s3://… URL."
     )
