@@ -19,29 +19,12 @@ from datetime import datetime
 from typing import Any
 
 from tasks.errors import RejectError
+from warehouse.locations import is_url, local_path, open_store
+
+__all__ = ["check_source", "is_url", "local_path", "name_wanted", "url_reader", "walk_url"]
 
 # What fsspec backends call a file's modification time in `info()` / `find(detail=True)`.
 _MTIME_KEYS = ("LastModified", "mtime", "updated", "last_modified", "created")
-
-
-def is_url(location: str) -> bool:
-    """True for object-store URLs; plain paths and file:// URLs are local folders."""
-    scheme, sep, _ = location.partition("://")
-    return bool(sep) and scheme.lower() not in ("file", "local")
-
-
-def local_path(location: str) -> str:
-    """A local location without its file:// prefix, if it has one."""
-    scheme, sep, rest = location.partition("://")
-    return rest if sep and scheme.lower() in ("file", "local") else location
-
-
-def open_store(url: str, storage_options: dict[str, Any]) -> tuple[Any, str]:
-    """The fsspec file system of `url` and the path inside it (no trailing slash)."""
-    from fsspec.core import url_to_fs
-
-    fs, path = url_to_fs(url, **storage_options)
-    return fs, path.rstrip("/")
 
 
 def check_source(url: str, storage_options: dict[str, Any]) -> str:

@@ -201,3 +201,15 @@ def cli(*args: str, check: bool = True) -> str:
     if check:
         assert done.returncode == 0, done.stdout + done.stderr
     return done.stdout + done.stderr
+
+
+def test_file_urls_are_local_folders(tmp_path):
+    from warehouse.locations import is_url, local_path
+    from wirehouse.settings import Settings
+
+    assert is_url("s3://bucket/raw") and is_url("gs://b/p")
+    assert not is_url("file:///srv/raw") and not is_url("/srv/raw") and not is_url("raw")
+    assert local_path("file:///srv/raw") == "/srv/raw" and local_path("raw") == "raw"
+    assert Settings(warehouse=f"file://{tmp_path}/wh").warehouse == tmp_path / "wh"
+    summary = run_ingest(f"file://{SEEDS}", tmp_path / "wh")
+    assert summary["new"] == 5 and summary["source_root"] == str(SEEDS)

@@ -20,7 +20,7 @@ from typing import Any
 
 import duckdb
 
-from tasks.objects import open_store
+from warehouse.locations import open_store
 from warehouse.storage import COMMITS, Warehouse, WarehouseError
 
 # The part that marks a run complete: written last by both commit and publish.

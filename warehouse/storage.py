@@ -32,6 +32,7 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from warehouse.locations import local_path
 from warehouse.schemas import TABLES
 
 COMMITS = "commits"
@@ -77,7 +78,7 @@ class Warehouse:
 
     @classmethod
     def at(cls, root: str | os.PathLike[str]) -> Warehouse:
-        return cls(Path(root).expanduser().resolve())
+        return cls(Path(local_path(str(root))).expanduser().resolve())
 
     @property
     def commits(self) -> Path:

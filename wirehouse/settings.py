@@ -14,6 +14,8 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from warehouse.locations import local_path
+
 RunnerKind = Literal["process", "thread", "dask"]
 
 
@@ -110,6 +112,11 @@ class Settings(BaseSettings):
         description="Reprocess every file, even unchanged ones (after a registry or "
         "model change). Never duplicates rows in `articles`.",
     )
+
+    @field_validator("warehouse", mode="before")
+    @classmethod
+    def _file_url_is_a_folder(cls, value: Any) -> Any:
+        return local_path(value) if isinstance(value, str) else value
 
     @field_validator("source")
     @classmethod
