@@ -65,7 +65,9 @@ class Measured:
     seconds: float
     peak_rss_mb: float
     returncode: int
-    output: str
+    output: str  # the last lines
+    peak_pss_mb: float = 0.0
+    batch_files_per_s: float | None = None  # median of one batch task, from the flow log
 
     def rate(self, files: int, megabytes: float) -> dict[str, float]:
         return {"docs_per_s": files / self.seconds, "mb_per_s": megabytes / self.seconds}
@@ -85,12 +87,24 @@ def measure(name: str, command: list[str], env: dict[str, str]) -> Measured:
     peak.stop()
     if process.returncode != 0:
         raise RuntimeError(f"{name} failed ({process.returncode}):\n{output[-3000:]}")
-    console.print(f"  {seconds:.1f} s, peak RSS {peak.mb:.0f} MB")
-    return Measured(name, seconds, peak.mb, process.returncode, output[-2000:])
+    console.print(f"  {seconds:.1f} s, peak RSS {peak.mb:.0f} MB, peak PSS {peak.pss_mb:.0f} MB")
+    return Measured(
+        name,
+        seconds,
+        peak.mb,
+        process.returncode,
+        output[-2000:],
+        peak.pss_mb,
+        _batch_rate(output),
+    )
 
 
 class _PeakRss(threading.Thread):
     """Highest total RSS of a process and all its descendants, sampled every 0.5 s.
+
+    RSS counts a page shared by several processes (libraries, and what forked workers
+    share with their parent) once per process; PSS divides it among them, so the PSS
+    total is the tree's real footprint. Both are reported.
 
     Not more often: listing a process tree scans /proc, and at 0.1 s the sampler took
     half a core from the run it measures.
@@ -100,6 +114,7 @@ class _PeakRss(threading.Thread):
         super().__init__(daemon=True)
         self.root = psutil.Process(pid)
         self.mb = 0.0
+        self.pss_mb = 0.0
         self._done = threading.Event()
 
     def run(self) -> None:
@@ -107,13 +122,22 @@ class _PeakRss(threading.Thread):
             try:
                 tree = [self.root, *self.root.children(recursive=True)]
                 total = sum(_rss(p) for p in tree)
+                proportional = sum(_pss(p) for p in tree)
             except psutil.Error:
                 continue
             self.mb = max(self.mb, total / 2**20)
+            self.pss_mb = max(self.pss_mb, proportional / 2**20)
 
     def stop(self) -> None:
         self._done.set()
         self.join()
+
+
+def _pss(process: psutil.Process) -> int:
+    try:
+        return getattr(process.memory_full_info(), "pss", 0)
+    except psutil.Error:
+        return 0
 
 
 def _rss(process: psutil.Process) -> int:
@@ -227,13 +251,13 @@ def _report(
         # whatever Wirehouse takes beyond that is orchestration, planning, linking, commit.
         ideal = results["steps"].seconds / (os.cpu_count() or 1)
         ratios["orchestration overhead (time)"] = wirehouse.seconds / ideal - 1
-    batch_rates = {k: _batch_rate(v.output) for k, v in results.items() if _batch_rate(v.output)}
+    batch_rates = {k: v.batch_files_per_s for k, v in results.items() if v.batch_files_per_s}
     warehouse_mb = folder_bytes(warehouse / "commits") / 1e6
     queries = time_queries(warehouse / "wirehouse.duckdb")
     table = Table(
         title=f"Throughput, N = {n:,} articles ({raw_mb:,.0f} MB), {os.cpu_count()} cores"
     )
-    for column in ("run", "seconds", "docs/s", "MB/s", "peak RSS MB"):
+    for column in ("run", "seconds", "docs/s", "MB/s", "peak RSS MB", "peak PSS MB"):
         table.add_column(column, justify="left" if column == "run" else "right")
     for measured in results.values():
         rate = measured.rate(files, raw_mb)
@@ -243,6 +267,7 @@ def _report(
             f"{rate['docs_per_s']:,.0f}",
             f"{rate['mb_per_s']:.2f}",
             f"{measured.peak_rss_mb:,.0f}",
+            f"{measured.peak_pss_mb:,.0f}",
         )
     console.print(table)
     for label, value in ratios.items():
