@@ -50,17 +50,18 @@ def publish(wh: Warehouse, target: Published) -> PublishSummary:
         raise WarehouseError(f"no warehouse at {wh.root} to publish: run an ingest first")
     try:
         fs, base = open_store(target.url, target.storage_options)
-        present = set(complete_runs(fs, base))
+        present = complete_runs(fs, base)
         sent = files = size = 0
         for run_id in wh.committed_runs():
-            if run_id in present:
-                continue
-            parts = sorted((wh.commits / run_id).glob("*.parquet"), key=_marker_last)
-            for part in parts:
+            # Parts the bucket lacks: a whole new run, or the empty parts an upgrade adds
+            # to the init run of an older warehouse.
+            there = set(present.get(run_id, ()))
+            parts = [p for p in (wh.commits / run_id).glob("*.parquet") if p.name not in there]
+            for part in sorted(parts, key=_marker_last):
                 fs.put_file(str(part), f"{base}/{COMMITS}/{run_id}/{part.name}")
                 files += 1
                 size += part.stat().st_size
-            sent += 1
+            sent += run_id not in present
     except WarehouseError:
         raise
     except Exception as exc:  # each backend has its own errors for auth, network, buckets
