@@ -74,7 +74,7 @@ def test_run_a_deployment_from_the_ui(browser, served):
 
     page.get_by_role("button", name="Run", exact=True).click()
     page.get_by_role("button", name="Custom run").click()
-    page.get_by_text("Folder of raw article files, walked recursively.").wait_for()
+    page.get_by_text("Folder of raw article files, walked recursively").wait_for()
     page.get_by_role("button", name="Submit").click()
     # The confirmation toast links to the new run (dispatch: toasts overlap each other).
     page.get_by_text("View run").last.dispatch_event("click")
