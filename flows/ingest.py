@@ -15,7 +15,7 @@ from prefect.runtime import flow_run
 from flows.runners import make_task_runner, worker_count
 from tasks.article import EnrichOptions
 from tasks.batch import BatchContext, BatchResult
-from tasks.objects import check_source, is_url, local_path
+from tasks.objects import check_source
 from tasks.plan import Plan
 from tasks.prefect_tasks import (
     commit_task,
@@ -28,6 +28,7 @@ from tasks.prefect_tasks import (
 from tasks.report import summary_markdown
 from tasks.workers import worker_processes
 from warehouse.catalog import ensure_catalog
+from warehouse.locations import is_url, local_path
 from warehouse.remote import Published
 from warehouse.storage import Warehouse, begin_run, new_run_id, writer_lock
 from wirehouse.settings import IngestOptions, Settings

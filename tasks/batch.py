@@ -23,11 +23,12 @@ import pyarrow.parquet as pq
 
 from tasks.article import EnrichOptions, FileVersion, build_article, tombstone
 from tasks.errors import TRANSIENT_REASONS, RejectError
-from tasks.objects import is_url, local_path, url_reader
+from tasks.objects import url_reader
 from tasks.plan import BatchRef
 from tasks.quotes import extract_quotes
 from tasks.sources import Registry, load_registry
 from tasks.stories import story_features
+from warehouse.locations import is_url
 from warehouse.storage import crash_point, rows_to_table, write_parquet
 
 # Reads one file by its relative path: (bytes, size, mtime_ns); raises RejectError.
@@ -96,7 +97,7 @@ def _reader(ctx: BatchContext) -> Reader:
     """How this batch reads a file by its relative path: from a folder or an object store."""
     if is_url(ctx.source_root):
         return url_reader(ctx.source_root, ctx.max_file_bytes, ctx.storage_options)
-    root = os.fsencode(local_path(ctx.source_root))
+    root = os.fsencode(ctx.source_root)
     return lambda rel: read_file(os.path.join(root, rel), ctx.max_file_bytes)
 
 

@@ -19,7 +19,8 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from tasks.objects import is_url, local_path, name_wanted, walk_url
+from tasks.objects import name_wanted, walk_url
+from warehouse.locations import is_url
 from warehouse.storage import writing
 
 DISCOVERY_SCHEMA = pa.schema(
@@ -53,7 +54,7 @@ def display_path(path_bytes: bytes) -> str:
 
 def walk(root: Path | str, include: list[str], exclude: list[str]) -> Iterator[Found]:
     """Every file under `root` matching the name patterns, depth-first, sorted by name."""
-    root_bytes = os.fsencode(local_path(str(root)))
+    root_bytes = os.fsencode(root)
     real_root = os.path.realpath(root_bytes)
     seen_dirs: set[tuple[int, int]] = set()
     root_stat = os.stat(root_bytes)

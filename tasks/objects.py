@@ -19,9 +19,7 @@ from datetime import datetime
 from typing import Any
 
 from tasks.errors import RejectError
-from warehouse.locations import is_url, local_path, open_store
-
-__all__ = ["check_source", "is_url", "local_path", "name_wanted", "url_reader", "walk_url"]
+from warehouse.locations import open_store
 
 # What fsspec backends call a file's modification time in `info()` / `find(detail=True)`.
 _MTIME_KEYS = ("LastModified", "mtime", "updated", "last_modified", "created")
@@ -69,14 +67,18 @@ def url_reader(
     def read(rel: bytes) -> tuple[bytes, int, int | None]:
         path = f"{root}/{rel.decode('utf-8', 'surrogateescape')}"
         try:
-            info = fs.info(path)
-            size = int(info.get("size") or 0)
-            if size > max_bytes:
-                raise RejectError(
-                    "too_large",
-                    f"{size:,} bytes is over the limit of {max_bytes:,} (max_file_bytes); not read",
-                )
             with fs.open(path, "rb") as handle:
+                # Buffered backends (s3fs, gcsfs, …) fetch the object's details when
+                # opening and read lazily: one request for both, and the size is checked
+                # before any byte is read.
+                info = getattr(handle, "details", None) or fs.info(path)
+                size = int(info.get("size") or 0)
+                if size > max_bytes:
+                    raise RejectError(
+                        "too_large",
+                        f"{size:,} bytes is over the limit of {max_bytes:,} "
+                        "(max_file_bytes); not read",
+                    )
                 raw = handle.read(max_bytes + 1)
         except RejectError:
             raise

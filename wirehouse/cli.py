@@ -112,7 +112,7 @@ def ingest(
     """Ingest SOURCE_DIR (recursively) into the warehouse and show what landed."""
     from flows.ingest import ingest as ingest_flow
     from flows.runners import make_task_runner
-    from tasks.objects import is_url, local_path
+    from warehouse.locations import is_url, local_path
     from wirehouse.settings import IngestOptions, Settings
 
     if not is_url(source_dir) and not Path(local_path(source_dir)).is_dir():
@@ -270,19 +270,19 @@ def server(
 
 def _warehouse(given: str | None) -> Any:
     """The local warehouse folder, or a published one when `given` is a URL."""
-    from tasks.objects import is_url, local_path
+    from warehouse.locations import is_url
     from warehouse.remote import Published
     from warehouse.storage import Warehouse
     from wirehouse.settings import Settings
 
     if given is not None and is_url(given):
         return Published(given, Settings().storage_options)
-    return Warehouse.at(local_path(given) if given is not None else Settings().warehouse)
+    return Warehouse.at(given if given is not None else Settings().warehouse)
 
 
 def _local(warehouse: str | None) -> str | None:
     """A warehouse a run writes to: a local folder (see `wirehouse publish` for buckets)."""
-    from tasks.objects import is_url
+    from warehouse.locations import is_url
 
     if warehouse is not None and is_url(warehouse):
         errors.print(
