@@ -36,27 +36,16 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-import duckdb
 import psutil
 from rich.console import Console
 from rich.table import Table
 
 from bench.corpus import generate
+from bench.queries import time_queries
 
 BIN = Path(sys.executable).parent
 RESULTS = Path("bench-results")
 console = Console()
-
-QUERIES = {
-    "count by source and language": (
-        "SELECT source, language, count(*) FROM articles GROUP BY ALL ORDER BY 3 DESC"
-    ),
-    "date range": (
-        "SELECT count(*), min(published_date), max(published_date) FROM articles "
-        "WHERE published_date BETWEEN DATE '2001-01-01' AND DATE '2010-12-31'"
-    ),
-    "full-text ILIKE": "SELECT count(*) FROM articles WHERE body ILIKE '%foreign minister%'",
-}
 
 
 @dataclass
@@ -145,19 +134,6 @@ def _rss(process: psutil.Process) -> int:
         return process.memory_info().rss
     except psutil.Error:
         return 0
-
-
-def time_queries(catalog: Path) -> dict[str, float]:
-    timings = {}
-    with duckdb.connect(str(catalog), read_only=True) as con:
-        for name, sql in QUERIES.items():
-            runs = []
-            for _ in range(5):
-                started = time.perf_counter()
-                con.execute(sql).fetchall()
-                runs.append(time.perf_counter() - started)
-            timings[name] = statistics.median(runs)
-    return timings
 
 
 def folder_bytes(folder: Path) -> int:

@@ -30,7 +30,7 @@ from tasks.workers import worker_processes
 from warehouse.catalog import ensure_catalog
 from warehouse.locations import is_url, local_path
 from warehouse.remote import Published
-from warehouse.storage import Warehouse, begin_run, new_run_id, writer_lock
+from warehouse.storage import Warehouse, begin_run, writer_lock
 from wirehouse.settings import IngestOptions, Settings
 
 DEFAULT_OPTIONS = IngestOptions()
@@ -63,10 +63,10 @@ def ingest(
     )
     root = _source_root(source_dir, settings)
     wh = Warehouse.at(settings.warehouse)
-    run_id, started_at = new_run_id(), datetime.now(UTC)
     logger = get_run_logger()
-    logger.info("run %s: %s -> %s", run_id, root, wh.root)
-    with writer_lock(wh, run_id, settings.lock_timeout):
+    with writer_lock(wh, None, settings.lock_timeout) as run_id:
+        started_at = datetime.now(UTC)
+        logger.info("run %s: %s -> %s", run_id, root, wh.root)
         ensure_catalog(wh)
         staging, scratch = begin_run(wh, run_id)
         discovery = scratch / "discovered.parquet"

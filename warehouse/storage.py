@@ -192,17 +192,20 @@ def discard_staging(wh: Warehouse) -> list[str]:
 
 
 @contextlib.contextmanager
-def writer_lock(wh: Warehouse, run_id: str, timeout: float) -> Iterator[None]:
+def writer_lock(wh: Warehouse, run_id: str | None, timeout: float) -> Iterator[str]:
     """Hold the warehouse's single-writer lock; wait up to `timeout` s for it, then fail.
 
-    flock is released by the kernel when the holder dies, even by SIGKILL, so a crashed
-    run never leaves a stale lock behind.
+    Yields the holder's run id; without one given, a new one is drawn once the lock is
+    held, so run ids sort by commit order (the views rely on it). flock is released by the
+    kernel when the holder dies, even by SIGKILL, so a crashed run never leaves a stale
+    lock behind.
     """
     with writing(wh.root / LOCK_FILE):
         wh.root.mkdir(parents=True, exist_ok=True)
         fd = os.open(wh.root / LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o644)
     try:
         _acquire(fd, wh, timeout)
+        run_id = run_id or new_run_id()
         holder = {
             "run_id": run_id,
             "pid": os.getpid(),
@@ -211,7 +214,7 @@ def writer_lock(wh: Warehouse, run_id: str, timeout: float) -> Iterator[None]:
         }
         os.ftruncate(fd, 0)
         os.pwrite(fd, json.dumps(holder).encode(), 0)
-        yield
+        yield run_id
     finally:
         os.close(fd)  # closing the descriptor releases the lock
 
