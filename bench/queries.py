@@ -53,6 +53,9 @@ def main() -> int:
         print(__doc__.strip().splitlines()[2].strip(), file=sys.stderr)
         return 2
     wh = Warehouse.at(sys.argv[1])
+    if not wh.exists():
+        print(f"no warehouse at {wh.root}", file=sys.stderr)
+        return 2
     ensure_catalog(wh)
     with duckdb.connect(str(wh.catalog_file), read_only=True) as con:
         rows = con.execute("SELECT count(*) FROM articles").fetchone()[0]

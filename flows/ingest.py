@@ -64,6 +64,7 @@ def ingest(
     root = _source_root(source_dir, settings)
     wh = Warehouse.at(settings.warehouse)
     logger = get_run_logger()
+    logger.info("taking the writer lock of %s", wh.root)
     with writer_lock(wh, None, settings.lock_timeout) as run_id:
         started_at = datetime.now(UTC)
         logger.info("run %s: %s -> %s", run_id, root, wh.root)

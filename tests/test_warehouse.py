@@ -121,6 +121,15 @@ def test_run_id_is_drawn_once_the_lock_is_held(tmp_path):
     assert holder < last_before_release < drawn[0]
 
 
+def test_run_ids_grow_even_if_the_clock_goes_back(tmp_path):
+    wh = Warehouse.at(tmp_path / "wh")
+    ensure_catalog(wh)
+    future = new_run_id(storage.datetime(2999, 1, 1, tzinfo=storage.UTC))
+    (wh.commits / future).mkdir()
+    with writer_lock(wh, None, timeout=1) as run_id:
+        assert run_id > future and run_id.startswith("29990101T000000000001-")
+
+
 def test_second_writer_gets_a_clear_error(tmp_path):
     wh = Warehouse.at(tmp_path / "wh")
     with (

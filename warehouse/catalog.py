@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import PurePosixPath
 
 import duckdb
 
@@ -44,7 +45,7 @@ RAW_VIEWS = {
 PHYSICAL_TABLES = (*RAW_VIEWS.values(), "articles", "quotes", "article_features")
 
 _DERIVED_VIEWS = {
-    # Latest event per file; run ids sort by start time.
+    # Latest event per file; run ids sort by commit order.
     "manifest": """
         SELECT * FROM file_events
         QUALIFY row_number() OVER (
@@ -56,9 +57,10 @@ _DERIVED_VIEWS = {
     # ignored on both sides, so a run committing while the view binds can never show a
     # mix (a file twice, or without its current row). Run ids sort by commit order.
     # Story links and inferred dates are joined last (bound after the articles): a commit
-    # landing in between adds rows that find no article, never articles without links.
-    # Both are grouped by article: the key is then unique, and DuckDB drops the join when
-    # a query reads none of its columns (a 1M-row string join for nothing otherwise).
+    # landing in between adds links that find no article, never articles without links
+    # (an inferred date it revises may show already). Both are grouped by article: the
+    # key is then unique, and DuckDB drops the join when a query reads none of its
+    # columns (a 1M-row string join for nothing otherwise).
     # A date is inferred only where the text states none; stated dates have confidence 1.
     "articles": """
         SELECT article.* EXCLUDE (row_kind, file_key) REPLACE (
@@ -72,7 +74,7 @@ _DERIVED_VIEWS = {
                     ELSE round(inferred.date_confidence::DOUBLE, 2) END AS date_confidence,
                link.story_id,
                link.duplicate_of
-        FROM (SELECT max(run_id) AS last_run FROM {runs}) AS snapshot
+        FROM {snapshot} AS snapshot
         CROSS JOIN {articles} AS article
         ANTI JOIN (SELECT file_key, version, run_id FROM {articles} WHERE version > 1)
             AS newer ON newer.file_key = article.file_key
@@ -80,8 +82,8 @@ _DERIVED_VIEWS = {
                 AND newer.run_id <= snapshot.last_run
         LEFT JOIN (
             SELECT article_id,
-                   arg_max(story_id, run_id) AS story_id,
-                   arg_max(duplicate_of, run_id) AS duplicate_of
+                   arg_max_null(story_id, run_id) AS story_id,
+                   arg_max_null(duplicate_of, run_id) AS duplicate_of
             FROM {article_links} GROUP BY article_id) AS link USING (article_id)
         LEFT JOIN (
             SELECT article_id,
@@ -151,8 +153,16 @@ def view_sql(wh: Warehouse, files: dict[str, list[str]] | None = None) -> dict[s
         view: f"CREATE OR REPLACE VIEW {view} AS SELECT * FROM {parts[table]}"
         for view, table in RAW_VIEWS.items()
     }
+    # Explicit part files (a published warehouse) are a snapshot already: its last run is
+    # a constant, which spares reading every `runs` object again in each query.
+    if files:
+        last_run = max((PurePosixPath(f).parent.name for f in files["runs"]), default="")
+        snapshot = f"(SELECT {_sql_string(last_run)} AS last_run)"
+    else:
+        snapshot = f"(SELECT max(run_id) AS last_run FROM {parts['runs']})"
     for view, body in _DERIVED_VIEWS.items():
-        statements[view] = f"CREATE OR REPLACE VIEW {view} AS {body.strip().format(**parts)}"
+        sql = body.strip().format(**parts, snapshot=snapshot)
+        statements[view] = f"CREATE OR REPLACE VIEW {view} AS {sql}"
     return statements
 
 

@@ -4,8 +4,8 @@ Every column carries its description in the field metadata; `python -m warehouse
 prints the README's table reference from it (a test keeps the two in step).
 
 The `articles` parts also hold tombstones (a file deleted, or rejected after it had been
-ingested), so that the `articles` and `article_versions` views read one table only: one
-file listing per query is what makes each view a consistent snapshot while a run commits.
+ingested), so that the `articles` and `article_versions` views read one table only, which
+with a snapshot of the committed runs keeps each view consistent while a run commits.
 Content columns are NULL on tombstones only; the views never show tombstones.
 """
 
@@ -165,7 +165,7 @@ RUNS = pa.schema(
         _col("flow_run_id", pa.string(), "Prefect flow run id (find the run in the UI)."),
         _root(),
         _col("parameters", pa.string(), "Effective settings of the run, as JSON.", required=True),
-        _col("started_at", UTC_TS, "Run start.", required=True),
+        _col("started_at", UTC_TS, "Run start, once it holds the writer lock.", required=True),
         _col("finished_at", UTC_TS, "Run end (commit).", required=True),
         _col("discovered", pa.int64(), "Files found under the source folder.", required=True),
         _col("new", pa.int64(), "First seen, ingested.", required=True),

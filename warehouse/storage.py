@@ -26,7 +26,7 @@ import socket
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pyarrow as pa
@@ -105,7 +105,7 @@ class Warehouse:
 
 
 def new_run_id(now: datetime | None = None) -> str:
-    """Sortable by start time (the manifest orders events by it) and unique."""
+    """Sortable by time and unique; drawn under the writer lock, so by commit order too."""
     now = now or datetime.now(UTC)
     return f"{now:%Y%m%dT%H%M%S%f}-{secrets.token_hex(3)}"
 
@@ -205,7 +205,7 @@ def writer_lock(wh: Warehouse, run_id: str | None, timeout: float) -> Iterator[s
         fd = os.open(wh.root / LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o644)
     try:
         _acquire(fd, wh, timeout)
-        run_id = run_id or new_run_id()
+        run_id = run_id or _next_run_id(wh)
         holder = {
             "run_id": run_id,
             "pid": os.getpid(),
@@ -217,6 +217,16 @@ def writer_lock(wh: Warehouse, run_id: str | None, timeout: float) -> Iterator[s
         yield run_id
     finally:
         os.close(fd)  # closing the descriptor releases the lock
+
+
+def _next_run_id(wh: Warehouse) -> str:
+    """A new run id above every committed one, even if the clock went back (the views
+    take the last committed run id as their snapshot)."""
+    run_id, committed = new_run_id(), wh.committed_runs()
+    if committed and run_id <= committed[-1]:
+        last = datetime.strptime(committed[-1][:21], "%Y%m%dT%H%M%S%f").replace(tzinfo=UTC)
+        run_id = new_run_id(last + timedelta(microseconds=1))
+    return run_id
 
 
 def _acquire(fd: int, wh: Warehouse, timeout: float) -> None:
