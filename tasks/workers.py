@@ -15,6 +15,7 @@ the batch simply runs in place.
 from __future__ import annotations
 
 import multiprocessing
+import os
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
@@ -35,12 +36,25 @@ def worker_processes(count: int) -> Iterator[None]:
         return
     methods = multiprocessing.get_all_start_methods()
     context = multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
-    with ProcessPoolExecutor(max_workers=count, mp_context=context) as pool:
+    with ProcessPoolExecutor(
+        max_workers=count, mp_context=context, initializer=_use_system_allocator
+    ) as pool:
         _pool = pool
         try:
             yield
         finally:
             _pool = None
+
+
+def _use_system_allocator() -> None:
+    """Arrow's default jemalloc pool keeps freed pages for reuse: ~30 MB more RSS per
+    worker than malloc, for no measurable speed (236 vs 207 MB peak per worker over
+    2,000-file batches). Arrow's C++ side (the Parquet writer) reads the variable when it
+    first allocates, so it is set before anything is; the Python side is told directly."""
+    os.environ["ARROW_DEFAULT_MEMORY_POOL"] = "system"
+    import pyarrow as pa
+
+    pa.set_memory_pool(pa.system_memory_pool())
 
 
 def in_worker(function: Callable[P, R], *args: P.args, **kwargs: P.kwargs) -> R:
