@@ -123,18 +123,22 @@ def _load(con: duckdb.DuckDBPyConnection, staging: Path, wh: Warehouse) -> None:
     )
 
 
-_BAND_KEYS = f"""
-    SELECT article_id, band, hash(signature[band * {ROWS} + 1 : band * {ROWS} + {ROWS}]) AS key
-    FROM {{table}}, range({BANDS}) AS bands(band)
-    WHERE signature IS NOT NULL"""
+_BAND_KEYS = """
+    SELECT article_id, hash(signature[{first} : {last}]) AS key
+    FROM {table} WHERE signature IS NOT NULL"""
+
+# LSH candidates of one band. One band at a time: all bands in one join held 16 keys per
+# article on both sides and ran out of DuckDB's memory at 1M articles (hash joins spill,
+# but not enough at that size); one band is 1/16 of it.
+_BAND_PAIRS = """
+    INSERT INTO lsh
+    SELECT DISTINCT n.article_id AS a, k.article_id AS b
+    FROM ({new_keys}) AS n JOIN ({all_keys}) AS k USING (key)
+    WHERE n.article_id <> k.article_id"""
 
 # Candidate pairs (a new, b new or old) with their MinHash similarity.
 _PAIRS = f"""
-    WITH new_keys AS ({_BAND_KEYS.format(table="new_articles")}),
-         all_keys AS ({_BAND_KEYS.format(table="everyone")}),
-         lsh AS (SELECT DISTINCT n.article_id AS a, k.article_id AS b
-                 FROM new_keys AS n JOIN all_keys AS k USING (band, key)),
-         same AS (SELECT n.article_id AS a, e.article_id AS b
+    WITH same AS (SELECT n.article_id AS a, e.article_id AS b
                   FROM new_articles AS n JOIN everyone AS e USING (content_sha256)),
          all_quotes AS (SELECT * FROM new_quotes UNION ALL
                         SELECT DISTINCT q.article_id, q.quote_hash FROM {{quotes}} AS q
@@ -157,6 +161,15 @@ _PAIRS = f"""
 
 
 def _pairs(con: duckdb.DuckDBPyConnection, wh: Warehouse) -> list[tuple[str, str, bool, float]]:
+    con.execute("CREATE TEMP TABLE lsh (a VARCHAR, b VARCHAR)")
+    for band in range(BANDS):
+        rows = {"first": band * ROWS + 1, "last": (band + 1) * ROWS}
+        con.execute(
+            _BAND_PAIRS.format(
+                new_keys=_BAND_KEYS.format(table="new_articles", **rows),
+                all_keys=_BAND_KEYS.format(table="everyone", **rows),
+            )
+        )
     return con.execute(_PAIRS.format(quotes=parts_sql(wh, "quotes"))).fetchall()
 
 
