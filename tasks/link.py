@@ -23,6 +23,7 @@ import pyarrow.parquet as pq
 
 from tasks.stories import (
     BANDS,
+    MAX_QUOTE_ARTICLES,
     MIN_SHARED_QUOTE_WORDS,
     NUM_PERM,
     ROWS,
@@ -136,20 +137,28 @@ _BAND_PAIRS = """
     FROM ({new_keys}) AS n JOIN ({all_keys}) AS k USING (key)
     WHERE n.article_id <> k.article_id"""
 
-# Candidate pairs (a new, b new or old) with their MinHash similarity.
+# Other candidates: exact copies and shared quotes (a new, b new or old).
+_OTHER_PAIRS = f"""
+    INSERT INTO candidates
+    SELECT a, b, false FROM lsh
+    UNION ALL
+    SELECT n.article_id, e.article_id, false
+    FROM new_articles AS n JOIN everyone AS e USING (content_sha256)
+    UNION ALL
+    SELECT DISTINCT n.article_id, q.article_id, true
+    FROM new_quotes AS n JOIN (
+        SELECT * FROM (
+            SELECT * FROM new_quotes UNION ALL
+            SELECT DISTINCT q.article_id, q.quote_hash FROM {{quotes}} AS q
+            SEMI JOIN old_articles USING (article_id)
+            WHERE q.word_count >= {MIN_SHARED_QUOTE_WORDS})
+        QUALIFY count(*) OVER (PARTITION BY quote_hash) <= {MAX_QUOTE_ARTICLES})
+        AS q USING (quote_hash)"""
+
+# Candidate pairs with their MinHash similarity. The candidates are materialized first, so
+# DuckDB knows they are few and builds its hash tables on them, not on the signatures.
 _PAIRS = f"""
-    WITH same AS (SELECT n.article_id AS a, e.article_id AS b
-                  FROM new_articles AS n JOIN everyone AS e USING (content_sha256)),
-         all_quotes AS (SELECT * FROM new_quotes UNION ALL
-                        SELECT DISTINCT q.article_id, q.quote_hash FROM {{quotes}} AS q
-                        SEMI JOIN old_articles USING (article_id)
-                        WHERE q.word_count >= {MIN_SHARED_QUOTE_WORDS}),
-         quoted AS (SELECT DISTINCT n.article_id AS a, q.article_id AS b
-                    FROM new_quotes AS n JOIN all_quotes AS q USING (quote_hash)),
-         pairs AS (SELECT a, b, bool_or(quote) AS shares_quote FROM (
-                       SELECT a, b, false AS quote FROM lsh UNION ALL
-                       SELECT a, b, false FROM same UNION ALL
-                       SELECT a, b, true FROM quoted)
+    WITH pairs AS (SELECT a, b, bool_or(quote) AS shares_quote FROM candidates
                    WHERE a <> b GROUP BY a, b)
     SELECT p.a, p.b, p.shares_quote,
            coalesce(list_count(list_filter(list_zip(x.signature, y.signature),
@@ -170,7 +179,9 @@ def _pairs(con: duckdb.DuckDBPyConnection, wh: Warehouse) -> list[tuple[str, str
                 all_keys=_BAND_KEYS.format(table="everyone", **rows),
             )
         )
-    return con.execute(_PAIRS.format(quotes=parts_sql(wh, "quotes"))).fetchall()
+    con.execute("CREATE TEMP TABLE candidates (a VARCHAR, b VARCHAR, quote BOOLEAN)")
+    con.execute(_OTHER_PAIRS.format(quotes=parts_sql(wh, "quotes")))
+    return con.execute(_PAIRS).fetchall()
 
 
 def _involved(con: duckdb.DuckDBPyConnection, pairs: list[Pair]) -> dict[str, Candidate]:

@@ -55,6 +55,9 @@ SAME_EVENT = 0.25
 MAX_EVENT_DAYS = 2  # same_event / shared_quote: publication days at most this far apart
 MAX_STORY_DAYS = 7  # a year inferred from a sibling must put the date this close to it
 MIN_SHARED_QUOTE_WORDS = 8
+# A quote in more articles than this is a slogan or a stock phrase, not evidence of one
+# event (and its pairs grow with the square of its articles: 55M at 1M synthetic articles).
+MAX_QUOTE_ARTICLES = 50
 WEEKDAY_YEARS = 20  # inferred:weekday looks this many years back from the file's year
 SAVED_WITHIN_DAYS = 31  # a file modified this soon after the day found anchors the year
 

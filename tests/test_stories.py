@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import random
 import zlib
 from datetime import date, datetime
 from pathlib import Path
@@ -13,6 +14,7 @@ import pytest
 from conftest import SEEDS, query, run_ingest
 
 from tasks.stories import (
+    MAX_QUOTE_ARTICLES,
     Candidate,
     Dated,
     Pair,
@@ -205,6 +207,22 @@ def test_one_outlets_templated_items_are_not_one_story():
 
 
 # --------------------------------------------------------------------------- flows
+
+
+@pytest.mark.usefixtures("prefect_server")
+def test_a_quote_in_too_many_articles_links_none(tmp_path):
+    """A stock phrase quoted across more than MAX_QUOTE_ARTICLES articles is no evidence of
+    one event (and its pairs would grow with the square of its articles); two articles
+    sharing a quote do link (test_stories_grow_incrementally_and_dates_are_inferred_openly)."""
+    rng, vocabulary = random.Random(7), sorted(set((RATE_BODY + FOLLOW_UP).split()))
+    quote = FOLLOW_UP.split("\n\n")[-1]
+    for i in range(MAX_QUOTE_ARTICLES + 1):
+        dateline = ("(Interfax – Moscow, March 4, 2021)\n\n", "MOSCOW, March 4, 2021 (Reuters) - ")
+        body = " ".join(rng.choice(vocabulary) for _ in range(150))
+        write(tmp_path / "src", f"a{i:03d}.txt", f"{dateline[i % 2]}{body}\n\n{quote}")
+    run_ingest(tmp_path / "src", tmp_path / "wh")
+    kinds = dict(query(tmp_path / "wh", "SELECT link, count(*) FROM article_links GROUP BY 1"))
+    assert kinds == {None: MAX_QUOTE_ARTICLES + 1}
 
 
 @pytest.fixture(scope="module")
