@@ -27,6 +27,7 @@ from tasks.stories import (
     MIN_SHARED_QUOTE_WORDS,
     NUM_PERM,
     ROWS,
+    SAME_EVENT,
     Candidate,
     Dated,
     Link,
@@ -155,18 +156,24 @@ _OTHER_PAIRS = f"""
         QUALIFY count(*) OVER (PARTITION BY quote_hash) <= {MAX_QUOTE_ARTICLES})
         AS q USING (quote_hash)"""
 
-# Candidate pairs with their MinHash similarity. The candidates are materialized first, so
-# DuckDB knows they are few and builds its hash tables on them, not on the signatures.
+# Candidate pairs with their MinHash similarity, only those that can link (see link_kind:
+# the same content, a shared quote, or at least SAME_EVENT similar): LSH finds far more
+# candidates than links in templated news, millions at 1M articles. The candidates are
+# materialized first, so DuckDB builds its hash tables on them, not on the signatures.
 _PAIRS = f"""
     WITH pairs AS (SELECT a, b, bool_or(quote) AS shares_quote FROM candidates
-                   WHERE a <> b GROUP BY a, b)
-    SELECT p.a, p.b, p.shares_quote,
-           coalesce(list_count(list_filter(list_zip(x.signature, y.signature),
-                                           lambda s: s[1] = s[2])) / {NUM_PERM}, 0.0)
-    FROM pairs AS p
-    JOIN everyone AS x ON x.article_id = p.a
-    JOIN everyone AS y ON y.article_id = p.b
-    ORDER BY p.a, p.b"""
+                   WHERE a <> b GROUP BY a, b),
+         scored AS (
+             SELECT p.a, p.b, p.shares_quote, x.content_sha256 = y.content_sha256 AS same,
+                    coalesce(list_count(list_filter(list_zip(x.signature, y.signature),
+                                                    lambda s: s[1] = s[2])) / {NUM_PERM}, 0.0)
+                        AS similarity
+             FROM pairs AS p
+             JOIN everyone AS x ON x.article_id = p.a
+             JOIN everyone AS y ON y.article_id = p.b)
+    SELECT a, b, shares_quote, similarity FROM scored
+    WHERE shares_quote OR same OR similarity >= {SAME_EVENT}
+    ORDER BY a, b"""
 
 
 def _pairs(con: duckdb.DuckDBPyConnection, wh: Warehouse) -> list[tuple[str, str, bool, float]]:
