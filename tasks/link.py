@@ -134,16 +134,14 @@ _BAND_KEYS = """
 # article on both sides and ran out of DuckDB's memory at 1M articles (hash joins spill,
 # but not enough at that size); one band is 1/16 of it.
 _BAND_PAIRS = """
-    INSERT INTO lsh
-    SELECT DISTINCT n.article_id AS a, k.article_id AS b
+    INSERT INTO candidates
+    SELECT DISTINCT n.article_id, k.article_id, false
     FROM ({new_keys}) AS n JOIN ({all_keys}) AS k USING (key)
     WHERE n.article_id <> k.article_id"""
 
 # Other candidates: exact copies and shared quotes (a new, b new or old).
 _OTHER_PAIRS = f"""
     INSERT INTO candidates
-    SELECT a, b, false FROM lsh
-    UNION ALL
     SELECT n.article_id, e.article_id, false
     FROM new_articles AS n JOIN everyone AS e USING (content_sha256)
     UNION ALL
@@ -178,7 +176,7 @@ _PAIRS = f"""
 
 
 def _pairs(con: duckdb.DuckDBPyConnection, wh: Warehouse) -> list[tuple[str, str, bool, float]]:
-    con.execute("CREATE TEMP TABLE lsh (a VARCHAR, b VARCHAR)")
+    con.execute("CREATE TEMP TABLE candidates (a VARCHAR, b VARCHAR, quote BOOLEAN)")
     for band in range(BANDS):
         rows = {"first": band * ROWS + 1, "last": (band + 1) * ROWS}
         con.execute(
@@ -187,7 +185,6 @@ def _pairs(con: duckdb.DuckDBPyConnection, wh: Warehouse) -> list[tuple[str, str
                 all_keys=_BAND_KEYS.format(table="everyone", **rows),
             )
         )
-    con.execute("CREATE TEMP TABLE candidates (a VARCHAR, b VARCHAR, quote BOOLEAN)")
     con.execute(_OTHER_PAIRS.format(quotes=parts_sql(wh, "quotes")))
     return con.execute(_PAIRS).fetchall()
 
