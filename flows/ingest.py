@@ -1,4 +1,4 @@
-"""The `ingest` flow: source folder -> discover -> plan -> batches -> commit -> report."""
+"""The `ingest` flow: discover -> plan -> batches -> link -> compact -> commit -> report."""
 
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ from tasks.objects import check_source
 from tasks.plan import Plan
 from tasks.prefect_tasks import (
     commit_task,
+    compact_task,
     discover_task,
     link_task,
     plan_task,
@@ -79,6 +80,7 @@ def ingest(
         with worker_processes(worker_count(settings, len(plan.batches))):
             results = _run_batches(plan, context)
         links = link_task(wh, staging, run_id, context.options.latest_date)
+        compact_task(staging)  # after linking, which reads the per-batch parts
         summary = commit_task(
             wh,
             run_id,

@@ -39,7 +39,7 @@ from tasks.stories import (
 )
 from warehouse.catalog import create_views, parts_sql
 from warehouse.schemas import TABLES
-from warehouse.storage import PARQUET_OPTIONS, Warehouse, rows_to_table, write_parquet, writing
+from warehouse.storage import Warehouse, rows_to_table, write_parquet, write_parquet_groups
 
 LINK_MEMORY = "256MB"  # DuckDB memory for matching; more spills to the staging folder
 CHUNK = 50_000
@@ -284,19 +284,10 @@ _TARGETS = """
 
 def _stage_dates(con: duckdb.DuckDBPyConnection, target: Path, run_id: str, latest: date) -> int:
     """Stream the year-less articles, infer what can be inferred, write it in chunks."""
-    schema = TABLES["inferred_dates"]
-    written = 0
-    with writing(target):
-        temporary = target.with_name(f".{target.name}.tmp")
-        writer: pq.ParquetWriter | None = None
-        for chunk in _chunks(_inferences(con.execute(_TARGETS), run_id, latest)):
-            writer = writer or pq.ParquetWriter(temporary, schema, **PARQUET_OPTIONS)
-            writer.write_table(rows_to_table(chunk, "inferred_dates"))
-            written += len(chunk)
-        if writer is not None:
-            writer.close()
-            temporary.replace(target)
-    return written
+    chunks = _chunks(_inferences(con.execute(_TARGETS), run_id, latest))
+    tables = (rows_to_table(chunk, "inferred_dates") for chunk in chunks)
+    write_parquet_groups(tables, TABLES["inferred_dates"], target)
+    return pq.ParquetFile(target).metadata.num_rows
 
 
 def _inferences(

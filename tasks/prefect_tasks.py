@@ -19,6 +19,7 @@ from prefect.cache_policies import NO_CACHE
 
 from tasks.batch import BatchContext, BatchResult, process_batch
 from tasks.commit import RunSummary, finish_run
+from tasks.compact import CompactSummary, compact_staged
 from tasks.discover import write_discovery
 from tasks.link import LinkSummary, link_run
 from tasks.plan import BatchRef, Plan, plan_run
@@ -100,6 +101,19 @@ def link_task(wh: Warehouse, staging: Path, run_id: str, latest: date) -> LinkSu
         links.inferred_dates,
     )
     return links
+
+
+@task(name="compact", **_TASK_OPTIONS)
+def compact_task(staging: Path) -> CompactSummary:
+    summary = compact_staged(staging)
+    get_run_logger().info(
+        "merged %d batch parts into %d files (%d rows) in %.1fs",
+        summary.parts,
+        summary.files,
+        summary.rows,
+        summary.seconds,
+    )
+    return summary
 
 
 @task(name="commit", **_TASK_OPTIONS)

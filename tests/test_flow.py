@@ -8,6 +8,7 @@ import sys
 from datetime import date
 from pathlib import Path
 
+import pyarrow.parquet as pq
 import pytest
 from conftest import SEEDS, query, run_ingest
 
@@ -173,8 +174,10 @@ def test_many_batches_run_in_worker_processes(tmp_path):
     summary = run_ingest(source, warehouse, batch_size=6)
     assert summary["new"] == 20
     assert query(warehouse, "SELECT count(DISTINCT run_id), count(*) FROM articles") == [(1, 20)]
+    # ceil(20 / 6) = 4 batches, one part each, merged into one file before the commit
     parts = list((warehouse / "commits" / summary["run_id"]).glob("articles-*.parquet"))
-    assert len(parts) == 4  # ceil(20 / 6) batches, one part each
+    assert [p.name for p in parts] == ["articles-run.parquet"]
+    assert pq.ParquetFile(parts[0]).metadata.num_rows == 20
 
 
 def test_artifact_reports_the_counts(seeds_warehouse):

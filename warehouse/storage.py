@@ -24,7 +24,7 @@ import shutil
 import signal
 import socket
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -112,17 +112,34 @@ def new_run_id(now: datetime | None = None) -> str:
 
 def write_parquet(table: pa.Table, path: Path, row_group_size: int | None = None) -> Path:
     """Write `table` to `path` atomically: a temp name in the same folder, fsync, rename."""
+    with atomic_file(path) as tmp:
+        pq.write_table(table, tmp, row_group_size=row_group_size, **PARQUET_OPTIONS)
+    return path
+
+
+def write_parquet_groups(row_groups: Iterable[pa.Table], schema: pa.Schema, path: Path) -> Path:
+    """Write each table of `row_groups` as one row group of the Parquet file `path`,
+    atomically; only one row group is in memory at a time."""
+    with atomic_file(path) as tmp, pq.ParquetWriter(tmp, schema, **PARQUET_OPTIONS) as writer:
+        for group in row_groups:
+            writer.write_table(group, row_group_size=max(group.num_rows, 1))
+    return path
+
+
+@contextlib.contextmanager
+def atomic_file(path: Path) -> Iterator[Path]:
+    """A temp name next to `path` to write to; fsynced and renamed to `path` when the block
+    ends, deleted if it fails: `path` never holds half a file."""
     tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
     try:
         with writing(path):
-            pq.write_table(table, tmp, row_group_size=row_group_size, **PARQUET_OPTIONS)
+            yield tmp
             _fsync_file(tmp)
             crash_point("parquet-written")
             os.replace(tmp, path)
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
-    return path
 
 
 def rows_to_table(rows: list[dict], table: str) -> pa.Table:
