@@ -14,6 +14,7 @@ import time
 import traceback
 from collections import Counter
 from collections.abc import Callable
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -29,13 +30,15 @@ from tasks.quotes import extract_quotes
 from tasks.sources import Registry, load_registry
 from tasks.stories import story_features
 from warehouse.locations import is_url
-from warehouse.storage import crash_point, rows_to_table, write_parquet
+from warehouse.schemas import TABLES
+from warehouse.storage import PARQUET_OPTIONS, atomic_file, crash_point, rows_to_table
 
 # Reads one file by its relative path: (bytes, size, mtime_ns); raises RejectError.
 Reader = Callable[[bytes], tuple[bytes, int, int | None]]
 
 # Tables a batch stages parts of; the rest are written when the run commits.
 STAGED_TABLES = ("articles", "file_events", "rejects", "quotes", "article_features")
+FLUSH_ROWS = 500  # rows of a table a batch holds before writing them out as a row group
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,20 +80,53 @@ def process_batch(ref: BatchRef, ctx: BatchContext) -> BatchResult:
     result = BatchResult(index=ref.index, planned=len(planned))
     tables: dict[str, list[dict[str, Any]]] = {name: [] for name in STAGED_TABLES}
     read = _reader(ctx)
-    for item in planned:
-        outcome = _process_file(item, read, ctx, registry, tables)
-        result.counts[outcome] += 1
-        result.bytes_read += item["file_size"] or 0
-        crash_point("file-processed")
-    for name, rows in tables.items():
-        if rows:
-            part = Path(ctx.staging_dir) / f"{name}-b{ref.index:06d}.parquet"
-            write_parquet(rows_to_table(rows, name), part)
-            result.parts.append(str(part))
-    result.rejects = [(r["source_path"], r["reason"], r["message"]) for r in tables["rejects"]]
+    with ExitStack() as files:
+        parts = _Parts(Path(ctx.staging_dir), ref.index, files)
+        for item in planned:
+            outcome = _process_file(item, read, ctx, registry, tables)
+            result.counts[outcome] += 1
+            result.bytes_read += item["file_size"] or 0
+            if outcome == "rejected":
+                reject = tables["rejects"][-1]
+                result.rejects.append((reject["source_path"], reject["reason"], reject["message"]))
+            parts.write(tables, at_least=FLUSH_ROWS)
+            crash_point("file-processed")
+        parts.write(tables, at_least=1)
+    result.parts = parts.paths
     result.seconds = time.perf_counter() - started
     result.pid = os.getpid()
     return result
+
+
+class _Parts:
+    """A batch's part files, one per table, written a row group at a time as rows come.
+
+    A worker then holds a few hundred rows instead of its whole batch's (2,000 articles with
+    their quotes and signatures: ~55 MB). Each file is renamed into place when the batch
+    ends (the ExitStack closes it), and deleted if the batch fails.
+    """
+
+    def __init__(self, staging: Path, index: int, files: ExitStack) -> None:
+        self.staging, self.index, self.files = staging, index, files
+        self.writers: dict[str, pq.ParquetWriter] = {}
+        self.paths: list[str] = []
+
+    def write(self, tables: dict[str, list[dict[str, Any]]], at_least: int) -> None:
+        """Write, as a row group, and forget the rows of each table that has `at_least`."""
+        for name, rows in tables.items():
+            if rows and len(rows) >= at_least:
+                self._writer(name).write_table(rows_to_table(rows, name))
+                rows.clear()
+
+    def _writer(self, table: str) -> pq.ParquetWriter:
+        if table not in self.writers:
+            path = self.staging / f"{table}-b{self.index:06d}.parquet"
+            temporary = self.files.enter_context(atomic_file(path))
+            self.writers[table] = self.files.enter_context(
+                pq.ParquetWriter(temporary, TABLES[table], **PARQUET_OPTIONS)
+            )
+            self.paths.append(str(path))
+        return self.writers[table]
 
 
 def _reader(ctx: BatchContext) -> Reader:
