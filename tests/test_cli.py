@@ -5,10 +5,12 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
 
+import httpx
 import pytest
 from conftest import SEEDS
 
@@ -21,7 +23,7 @@ def wirehouse(*args: str, check: bool = True) -> subprocess.CompletedProcess[str
         capture_output=True,
         text=True,
         timeout=300,
-        env={**__import__("os").environ, "COLUMNS": "200"},
+        env={**os.environ, "COLUMNS": "200"},
     )
     if check and result.returncode != 0:
         raise AssertionError(f"wirehouse {args} failed:\n{result.stdout}\n{result.stderr}")
@@ -129,3 +131,35 @@ def test_write_flag_allows_writing(ingested, tmp_path):
         "query", f"COPY (SELECT title FROM articles) TO '{target}'", "-w", str(warehouse), "--write"
     )
     assert len(target.read_text().splitlines()) == 6  # header + 5 articles
+
+
+def test_the_flows_process_leaves_prefects_server_to_the_server(tmp_path):
+    """Without PREFECT_API_URL the CLI runs a temporary server, as Prefect would, but the
+    flow's process never imports Prefect's server package (~76 MB it would carry all run);
+    the server stops with the command, once the run's logs have reached it."""
+    script = (
+        "import sys, httpx\n"
+        "from flows.server import temporary_server\n"
+        "from flows.ingest import ingest\n"
+        "with temporary_server() as url:\n"
+        "    ingest(sys.argv[1], warehouse=sys.argv[2])\n"
+        "    with httpx.Client() as client:\n"
+        "        runs = client.post(f'{url}/flow_runs/filter', json={}).json()\n"
+        "print(url, len(runs), sorted(m for m in sys.modules if m.startswith('prefect.server')))\n"
+    )
+    env = {k: v for k, v in os.environ.items() if k != "PREFECT_API_URL"}
+    env["PREFECT_HOME"] = str(tmp_path / "prefect-home")
+    run = subprocess.run(
+        [sys.executable, "-c", script, str(SEEDS), str(tmp_path / "wh")],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env=env,
+        cwd=Path(__file__).parent.parent,
+    )
+    assert run.returncode == 0, run.stderr
+    url, flow_runs, imported = run.stdout.split(" ", 2)
+    assert imported.strip() == "[]" and int(flow_runs) == 1
+    assert "Error logging to API" not in run.stderr  # logs sent before the server stopped
+    with pytest.raises(httpx.TransportError):
+        httpx.get(f"{url}/health", timeout=2)

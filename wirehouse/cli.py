@@ -7,6 +7,7 @@ import os
 import signal
 import sys
 import warnings
+from contextlib import ExitStack
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
@@ -112,6 +113,7 @@ def ingest(
     """Ingest SOURCE_DIR (recursively) into the warehouse and show what landed."""
     from flows.ingest import ingest as ingest_flow
     from flows.runners import make_task_runner
+    from flows.server import ServerStartError, temporary_server
     from warehouse.locations import is_url, local_path
     from wirehouse.settings import IngestOptions, Settings
 
@@ -133,7 +135,9 @@ def ingest(
     )
     settings = Settings().with_overrides(workers=workers, runner=runner, dask_address=dask_address)
     flow = ingest_flow.with_options(task_runner=make_task_runner(settings))
-    summary = _fail_cleanly(lambda: flow(source_dir, _local(warehouse), force, options))
+    with ExitStack() as server:
+        _fail_cleanly(lambda: server.enter_context(temporary_server()), ServerStartError)
+        summary = _fail_cleanly(lambda: flow(source_dir, _local(warehouse), force, options))
     _print_summary(summary, show)
 
 
@@ -306,7 +310,7 @@ def _pairs(items: list[str] | None) -> dict[str, str] | None:
     return pairs
 
 
-def _fail_cleanly(action: Any) -> Any:
+def _fail_cleanly(action: Any, *also: type[Exception]) -> Any:
     """Run `action`; turn expected failures into one red line and exit code 1."""
     import duckdb
     from pydantic import ValidationError
@@ -315,7 +319,7 @@ def _fail_cleanly(action: Any) -> Any:
 
     try:
         return action()
-    except (WarehouseError, FileNotFoundError, ValidationError, duckdb.Error) as exc:
+    except (WarehouseError, FileNotFoundError, ValidationError, duckdb.Error, *also) as exc:
         errors.print(f"[red]error:[/red] {exc}", highlight=False)
         raise typer.Exit(1) from None
 
