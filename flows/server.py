@@ -9,7 +9,9 @@ with Prefect's app factory, UI off, as Prefect does) from here and points the fl
 
 from __future__ import annotations
 
+import atexit
 import os
+import random
 import socket
 import subprocess
 import sys
@@ -37,6 +39,8 @@ MIN_STARTUP_SECONDS = 60.0
 class ServerStartError(RuntimeError):
     """The temporary Prefect server did not answer in time; the message has its output."""
 
+    exited: bool = False  # the server process ended (a port taken meanwhile, say)
+
 
 @contextmanager
 def temporary_server() -> Iterator[str]:
@@ -51,14 +55,19 @@ def temporary_server() -> Iterator[str]:
         return
     timeout = max(PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS.value(), MIN_STARTUP_SECONDS)
     process, url = _start(timeout)
+    atexit.register(_stop, process)  # should the block below never end normally
     try:
         os.environ["PREFECT_API_URL"] = url
         with temporary_settings(updates={PREFECT_API_URL: url}):
             yield url
     finally:
-        _send_pending_logs_and_events()
-        os.environ.pop("PREFECT_API_URL", None)
-        _stop(process)
+        try:
+            if process.poll() is None:
+                _send_pending_logs_and_events()
+        finally:
+            os.environ.pop("PREFECT_API_URL", None)
+            _stop(process)
+            atexit.unregister(_stop)
 
 
 def _send_pending_logs_and_events() -> None:
@@ -71,8 +80,18 @@ def _send_pending_logs_and_events() -> None:
     EventsWorker.drain_all(timeout=5)
 
 
-def _start(timeout: float) -> tuple[subprocess.Popen[bytes], str]:
-    port = _free_port()
+def _start(timeout: float, attempts: int = 3) -> tuple[subprocess.Popen[bytes], str]:
+    """Start the server and wait until it answers; on another port if it exited."""
+    for attempt in range(attempts):
+        try:
+            return _start_on(_free_port(), timeout)
+        except ServerStartError as exc:
+            if not exc.exited or attempt == attempts - 1:
+                raise
+    raise AssertionError("unreachable")
+
+
+def _start_on(port: int, timeout: float) -> tuple[subprocess.Popen[bytes], str]:
     url = f"http://127.0.0.1:{port}/api"
     command = [
         sys.executable,
@@ -123,12 +142,15 @@ def _wait_healthy(
             time.sleep(0.1)
     output.seek(0)
     said = output.read().decode(errors="replace").strip()[-2000:]
-    raise ServerStartError(
-        f"the temporary Prefect server at {url} did not start within {timeout:.0f}s "
-        f"(exit code {process.poll()}){': ' + said if said else ''}. Set PREFECT_API_URL "
-        "to use a running server (`wirehouse server`), or allow it longer with "
-        "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS."
+    code = process.poll()
+    what = f"exited with code {code}" if code is not None else f"not up after {timeout:.0f}s"
+    error = ServerStartError(
+        f"the temporary Prefect server at {url} {what}{': ' + said if said else ''}. Set "
+        "PREFECT_API_URL to use a running server (`wirehouse server`), or allow it longer "
+        "with PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS."
     )
+    error.exited = code is not None
+    raise error
 
 
 def _stop(process: subprocess.Popen[bytes]) -> None:
@@ -141,8 +163,15 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
 
 
 def _free_port() -> int:
-    """A port the kernel says is free now (another process could take it before the server
-    binds it; the server then fails to start and says so)."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+    """A free port in 8000-8999, as Prefect picks: outside the kernel's range for outgoing
+    connections, whose ports other processes take at any time. Another process could
+    still bind it before the server does; the server then exits and `_start` tries again."""
+    for _ in range(100):
+        port = random.randrange(8000, 9000)
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    raise ServerStartError("no free port in 8000-8999 for a temporary Prefect server")

@@ -31,7 +31,7 @@ from tasks.sources import Registry, load_registry
 from tasks.stories import story_features
 from warehouse.locations import is_url
 from warehouse.schemas import TABLES
-from warehouse.storage import PARQUET_OPTIONS, atomic_file, crash_point, rows_to_table
+from warehouse.storage import PARQUET_OPTIONS, atomic_file, crash_point, rows_to_table, writing
 
 # Reads one file by its relative path: (bytes, size, mtime_ns); raises RejectError.
 Reader = Callable[[bytes], tuple[bytes, int, int | None]]
@@ -80,7 +80,8 @@ def process_batch(ref: BatchRef, ctx: BatchContext) -> BatchResult:
     result = BatchResult(index=ref.index, planned=len(planned))
     tables: dict[str, list[dict[str, Any]]] = {name: [] for name in STAGED_TABLES}
     read = _reader(ctx)
-    with ExitStack() as files:
+    # Errors reading a file are that file's reject; an OSError getting here is a write's.
+    with writing(Path(ctx.staging_dir)), ExitStack() as files:
         parts = _Parts(Path(ctx.staging_dir), ref.index, files)
         for item in planned:
             outcome = _process_file(item, read, ctx, registry, tables)

@@ -12,7 +12,8 @@ from typing import Any
 import pyarrow.parquet as pq
 
 from tasks.article import tombstone
-from tasks.batch import BatchResult
+from tasks.batch import STAGED_TABLES, BatchResult
+from tasks.compact import merged_file
 from tasks.plan import Plan
 from warehouse.storage import Warehouse, commit_run, rows_to_table, write_parquet
 
@@ -100,8 +101,21 @@ def finish_run(
         "wirehouse_version": version,
     }
     write_parquet(rows_to_table([run_row], "runs"), staging / "runs-run.parquet")
+    _check_merged(staging)
     commit_run(wh, run_id)
     return summary
+
+
+def _check_merged(staging: Path) -> None:
+    """A batch part next to its table's merged file was written after the merge (a batch
+    that ran twice, on a distributed runner): its rows would count twice."""
+    for table in STAGED_TABLES:
+        late = sorted(p.name for p in staging.glob(f"{table}-b*.parquet"))
+        if late and merged_file(staging, table).exists():
+            raise AccountingError(
+                f"{', '.join(late)} appeared after the run's parts were merged; not "
+                "committing this run"
+            )
 
 
 def _tally(plan: Plan, results: list[BatchResult]) -> Counter[str]:

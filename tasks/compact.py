@@ -40,24 +40,29 @@ def compact_staged(
 ) -> CompactSummary:
     """Replace each table's per-batch parts (`<table>-b*.parquet`) in `staging` by one file.
 
-    The merged file is written (atomically) before the parts are deleted, so a crash in
-    between leaves rows twice in an uncommitted staging folder, which the next run
-    deletes; never rows missing from a committed run.
+    The merged file appears whole (atomic write) before any part is deleted; if the
+    deletions were cut short, a second call only finishes them: the parts left are in
+    the merged file already. (The commit refuses a table with both, see tasks/commit.py.)
     """
     started = time.perf_counter()
     parts_merged = files = rows = 0
     for table in tables:
         parts = sorted(staging.glob(f"{table}-b*.parquet"))
-        if len(parts) < 2:
-            continue
-        merged = staging / f"{table}-{MERGED_SUFFIX}.parquet"
-        write_parquet_groups(_row_groups(parts, row_group_bytes), TABLES[table], merged)
-        rows += pq.ParquetFile(merged).metadata.num_rows
+        merged = merged_file(staging, table)
+        if not merged.exists():
+            if len(parts) < 2:
+                continue
+            write_parquet_groups(_row_groups(parts, row_group_bytes), TABLES[table], merged)
+            rows += pq.ParquetFile(merged).metadata.num_rows
+            files += 1
         for part in parts:
             part.unlink()
         parts_merged += len(parts)
-        files += 1
     return CompactSummary(parts_merged, files, rows, time.perf_counter() - started)
+
+
+def merged_file(staging: Path, table: str) -> Path:
+    return staging / f"{table}-{MERGED_SUFFIX}.parquet"
 
 
 def _row_groups(parts: list[Path], budget: int) -> Iterator[pa.Table]:

@@ -5,7 +5,9 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pyarrow.parquet as pq
+import pytest
 
+from tasks.commit import AccountingError, _check_merged
 from tasks.compact import compact_staged
 from warehouse.storage import rows_to_table, write_parquet
 
@@ -59,3 +61,28 @@ def test_a_single_part_is_left_as_it_is(tmp_path):
     summary = compact_staged(tmp_path, tables=["rejects", "articles"])
     assert [p.name for p in tmp_path.iterdir()] == ["rejects-b000001.parquet"]
     assert (summary.parts, summary.files) == (0, 0)
+
+
+def test_a_merge_cut_short_is_finished_without_rows_twice(tmp_path):
+    """Parts left after the merged file was written (the deletions were cut short) are in
+    it already: a second call deletes them and rewrites nothing."""
+    expected = _stage(tmp_path, batches=3, per_batch=5)
+    compact_staged(tmp_path, tables=["rejects"])
+    merged = tmp_path / "rejects-run.parquet"
+    written = merged.stat().st_mtime_ns
+    _stage(tmp_path, batches=2, per_batch=5)  # the first two parts, "not yet deleted"
+
+    compact_staged(tmp_path, tables=["rejects"])
+
+    assert [p.name for p in tmp_path.iterdir()] == ["rejects-run.parquet"]
+    assert merged.stat().st_mtime_ns == written
+    assert pq.read_table(merged).column("source_path").to_pylist() == expected
+
+
+def test_the_commit_refuses_a_part_written_after_the_merge(tmp_path):
+    _stage(tmp_path, batches=2, per_batch=5)
+    compact_staged(tmp_path, tables=["rejects"])
+    _check_merged(tmp_path)  # merged only: fine
+    _stage(tmp_path, batches=1, per_batch=5)  # a batch that ran again, late
+    with pytest.raises(AccountingError, match=r"rejects-b000001\.parquet appeared after"):
+        _check_merged(tmp_path)

@@ -112,7 +112,7 @@ def new_run_id(now: datetime | None = None) -> str:
 
 def write_parquet(table: pa.Table, path: Path, row_group_size: int | None = None) -> Path:
     """Write `table` to `path` atomically: a temp name in the same folder, fsync, rename."""
-    with atomic_file(path) as tmp:
+    with atomic_file(path) as tmp, writing(path):
         pq.write_table(table, tmp, row_group_size=row_group_size, **PARQUET_OPTIONS)
     return path
 
@@ -121,19 +121,21 @@ def write_parquet_groups(row_groups: Iterable[pa.Table], schema: pa.Schema, path
     """Write each table of `row_groups` as one row group of the Parquet file `path`,
     atomically; only one row group is in memory at a time."""
     with atomic_file(path) as tmp, pq.ParquetWriter(tmp, schema, **PARQUET_OPTIONS) as writer:
-        for group in row_groups:
-            writer.write_table(group, row_group_size=max(group.num_rows, 1))
+        for group in row_groups:  # a failure producing a group is the caller's to report
+            with writing(path):
+                writer.write_table(group, row_group_size=max(group.num_rows, 1))
     return path
 
 
 @contextlib.contextmanager
 def atomic_file(path: Path) -> Iterator[Path]:
     """A temp name next to `path` to write to; fsynced and renamed to `path` when the block
-    ends, deleted if it fails: `path` never holds half a file."""
+    ends, deleted if it fails: `path` never holds half a file. Errors of the block are the
+    caller's to report (`writing` turns its write errors into a WarehouseWriteError)."""
     tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
     try:
+        yield tmp
         with writing(path):
-            yield tmp
             _fsync_file(tmp)
             crash_point("parquet-written")
             os.replace(tmp, path)
