@@ -31,7 +31,7 @@ from tasks.sources import Registry, load_registry
 from tasks.stories import story_features
 from warehouse.locations import is_url
 from warehouse.schemas import TABLES
-from warehouse.storage import PARQUET_OPTIONS, atomic_file, crash_point, rows_to_table, writing
+from warehouse.storage import crash_point, parquet_writer, rows_to_table, writing
 
 # Reads one file by its relative path: (bytes, size, mtime_ns); raises RejectError.
 Reader = Callable[[bytes], tuple[bytes, int, int | None]]
@@ -122,10 +122,7 @@ class _Parts:
     def _writer(self, table: str) -> pq.ParquetWriter:
         if table not in self.writers:
             path = self.staging / f"{table}-b{self.index:06d}.parquet"
-            temporary = self.files.enter_context(atomic_file(path))
-            self.writers[table] = self.files.enter_context(
-                pq.ParquetWriter(temporary, TABLES[table], **PARQUET_OPTIONS)
-            )
+            self.writers[table] = self.files.enter_context(parquet_writer(path, TABLES[table]))
             self.paths.append(str(path))
         return self.writers[table]
 
