@@ -99,6 +99,16 @@ def process_batch(ref: BatchRef, ctx: BatchContext) -> BatchResult:
     return result
 
 
+def batch_part(staging: Path, table: str, index: int) -> Path:
+    """Where batch `index` stages its part of `table`."""
+    return staging / f"{table}-b{index:06d}.parquet"
+
+
+def batch_parts(staging: Path, table: str) -> list[Path]:
+    """The batch parts of `table` staged in `staging`, in batch order."""
+    return sorted(staging.glob(f"{table}-b*.parquet"))
+
+
 class _Parts:
     """A batch's part files, one per table, written a row group at a time as rows come.
 
@@ -121,7 +131,7 @@ class _Parts:
 
     def _writer(self, table: str) -> pq.ParquetWriter:
         if table not in self.writers:
-            path = self.staging / f"{table}-b{self.index:06d}.parquet"
+            path = batch_part(self.staging, table, self.index)
             self.writers[table] = self.files.enter_context(parquet_writer(path, TABLES[table]))
             self.paths.append(str(path))
         return self.writers[table]

@@ -12,7 +12,7 @@ from typing import Any
 import pyarrow.parquet as pq
 
 from tasks.article import tombstone
-from tasks.batch import STAGED_TABLES, BatchResult
+from tasks.batch import STAGED_TABLES, BatchResult, batch_parts
 from tasks.compact import merged_file
 from tasks.plan import Plan
 from warehouse.storage import Warehouse, commit_run, rows_to_table, write_parquet
@@ -110,7 +110,7 @@ def _check_merged(staging: Path) -> None:
     """A batch part next to its table's merged file was written after the merge (a batch
     that ran twice, on a distributed runner): its rows would count twice."""
     for table in STAGED_TABLES:
-        late = sorted(p.name for p in staging.glob(f"{table}-b*.parquet"))
+        late = [p.name for p in batch_parts(staging, table)]
         if late and merged_file(staging, table).exists():
             raise AccountingError(
                 f"{', '.join(late)} appeared after the run's parts were merged; not "

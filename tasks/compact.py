@@ -17,7 +17,7 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from tasks.batch import STAGED_TABLES
+from tasks.batch import STAGED_TABLES, batch_parts
 from warehouse.schemas import TABLES
 from warehouse.storage import write_parquet_groups
 
@@ -47,7 +47,7 @@ def compact_staged(
     started = time.perf_counter()
     parts_merged = files = rows = 0
     for table in tables:
-        parts = sorted(staging.glob(f"{table}-b*.parquet"))
+        parts = batch_parts(staging, table)
         merged = merged_file(staging, table)
         if not merged.exists():
             if len(parts) < 2:

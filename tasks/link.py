@@ -23,6 +23,7 @@ import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from tasks.batch import batch_parts
 from tasks.stories import (
     BANDS,
     MAX_QUOTE_ARTICLES,
@@ -57,7 +58,7 @@ class LinkSummary:
 
 def link_run(wh: Warehouse, staging: Path, run_id: str, latest: date) -> LinkSummary:
     """Link this run's staged articles into stories; stage `article_links` and dates."""
-    if not list(staging.glob("articles-b*.parquet")):
+    if not batch_parts(staging, "articles"):
         return LinkSummary(0, 0, 0, 0, 0)
     con = duckdb.connect(config={"memory_limit": LINK_MEMORY, "temp_directory": str(staging)})
     try:
@@ -97,7 +98,7 @@ def _assign(con: duckdb.DuckDBPyConnection, wh: Warehouse) -> pa.Table:
 
 def _staged(wh: Warehouse, staging: Path, table: str) -> str:
     """The run's staged parts of a table (an empty relation of its columns if none)."""
-    files = sorted(str(f) for f in staging.glob(f"{table}-b*.parquet"))
+    files = [str(f) for f in batch_parts(staging, table)]
     if not files:
         return f"(SELECT * FROM {parts_sql(wh, table)} LIMIT 0)"
     return f"read_parquet({files!r}, union_by_name = true)"
