@@ -275,3 +275,24 @@ def test_views_never_show_half_a_commit(tmp_path):
     writer.join()
     assert seen == {(20, 20)}
     assert len(wh.committed_runs()) > 20  # the reader really raced many commits
+
+
+def test_a_catalog_cut_short_while_being_created_is_not_left_behind(tmp_path, monkeypatch):
+    """A run killed while creating the catalog must not leave a catalog file without views
+    (readers would find no `articles`): it is built under another name, then renamed."""
+    import warehouse.catalog as catalog
+
+    wh = Warehouse.at(tmp_path / "wh")
+
+    def killed(*_args, **_kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(catalog, "create_views", killed)
+    with pytest.raises(KeyboardInterrupt):
+        ensure_catalog(wh)
+    assert not wh.catalog_file.exists()
+    monkeypatch.undo()
+    ensure_catalog(wh)
+    with connect(wh) as con:
+        assert con.execute("SELECT count(*) FROM articles").fetchall() == [(0,)]
+    assert [p.name for p in wh.root.glob(".*.building")] == []

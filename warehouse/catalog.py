@@ -9,14 +9,15 @@ just adds files that the views' globs already cover.
 from __future__ import annotations
 
 import hashlib
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import PurePosixPath
+from pathlib import Path, PurePosixPath
 
 import duckdb
 
 from warehouse.remote import Published, connect_published
-from warehouse.storage import COMMITS, Warehouse, WarehouseError, ensure_layout
+from warehouse.storage import CATALOG_FILE, COMMITS, Warehouse, WarehouseError, ensure_layout
 
 # Views a user queries, in the order `wirehouse tables` lists them, with one line each.
 VIEW_DOCS: dict[str, str] = {
@@ -181,8 +182,21 @@ def ensure_catalog(wh: Warehouse) -> None:
     fingerprint = hashlib.sha256("\n".join(statements.values()).encode()).hexdigest()
     if _stored_fingerprint(wh) == fingerprint:
         return
+    if not wh.catalog_file.exists():
+        # Built under a temporary name and renamed: a run killed while creating it must
+        # not leave a catalog file without views (updates below are one transaction).
+        for leftover in wh.root.glob(f".{CATALOG_FILE}.*.building"):  # of killed runs
+            leftover.unlink(missing_ok=True)
+        building = wh.root / f".{CATALOG_FILE}.{os.getpid()}.building"
+        _write_views(wh, building, fingerprint)
+        os.replace(building, wh.catalog_file)
+        return
+    _write_views(wh, wh.catalog_file, fingerprint)
+
+
+def _write_views(wh: Warehouse, catalog: Path, fingerprint: str) -> None:
     try:
-        con = duckdb.connect(str(wh.catalog_file))
+        con = duckdb.connect(str(catalog))
     except duckdb.IOException as exc:
         raise WarehouseError(
             f"cannot update the catalog {wh.catalog_file}: {exc}. Close other DuckDB "
