@@ -295,4 +295,4 @@ def test_a_catalog_cut_short_while_being_created_is_not_left_behind(tmp_path, mo
     ensure_catalog(wh)
     with connect(wh) as con:
         assert con.execute("SELECT count(*) FROM articles").fetchall() == [(0,)]
-    assert [p.name for p in wh.root.glob(".*.building")] == []
+    assert [p.name for p in wh.root.glob(".*.tmp*")] == []

@@ -9,7 +9,6 @@ just adds files that the views' globs already cover.
 from __future__ import annotations
 
 import hashlib
-import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path, PurePosixPath
@@ -17,7 +16,14 @@ from pathlib import Path, PurePosixPath
 import duckdb
 
 from warehouse.remote import Published, connect_published
-from warehouse.storage import CATALOG_FILE, COMMITS, Warehouse, WarehouseError, ensure_layout
+from warehouse.storage import (
+    CATALOG_FILE,
+    COMMITS,
+    Warehouse,
+    WarehouseError,
+    atomic_file,
+    ensure_layout,
+)
 
 # Views a user queries, in the order `wirehouse tables` lists them, with one line each.
 VIEW_DOCS: dict[str, str] = {
@@ -185,11 +191,10 @@ def ensure_catalog(wh: Warehouse) -> None:
     if not wh.catalog_file.exists():
         # Built under a temporary name and renamed: a run killed while creating it must
         # not leave a catalog file without views (updates below are one transaction).
-        for leftover in wh.root.glob(f".{CATALOG_FILE}.*.building"):  # of killed runs
+        for leftover in wh.root.glob(f".{CATALOG_FILE}.*.tmp*"):  # and its WAL, of killed runs
             leftover.unlink(missing_ok=True)
-        building = wh.root / f".{CATALOG_FILE}.{os.getpid()}.building"
-        _write_views(wh, building, fingerprint)
-        os.replace(building, wh.catalog_file)
+        with atomic_file(wh.catalog_file) as building:
+            _write_views(wh, building, fingerprint)
         return
     _write_views(wh, wh.catalog_file, fingerprint)
 

@@ -112,7 +112,7 @@ def new_run_id(now: datetime | None = None) -> str:
 
 def write_parquet(table: pa.Table, path: Path, row_group_size: int | None = None) -> Path:
     """Write `table` to `path` atomically: a temp name in the same folder, fsync, rename."""
-    with _atomic_file(path) as tmp, writing(path):
+    with atomic_file(path) as tmp, writing(path):
         pq.write_table(table, tmp, row_group_size=row_group_size, **PARQUET_OPTIONS)
     return path
 
@@ -130,13 +130,13 @@ def write_parquet_groups(row_groups: Iterable[pa.Table], schema: pa.Schema, path
 @contextlib.contextmanager
 def parquet_writer(path: Path, schema: pa.Schema) -> Iterator[pq.ParquetWriter]:
     """A Parquet writer to fill row group by row group; the file appears at `path` whole
-    when the block ends (see `_atomic_file`)."""
-    with _atomic_file(path) as tmp, pq.ParquetWriter(tmp, schema, **PARQUET_OPTIONS) as writer:
+    when the block ends (see `atomic_file`)."""
+    with atomic_file(path) as tmp, pq.ParquetWriter(tmp, schema, **PARQUET_OPTIONS) as writer:
         yield writer
 
 
 @contextlib.contextmanager
-def _atomic_file(path: Path) -> Iterator[Path]:
+def atomic_file(path: Path) -> Iterator[Path]:
     """A temp name next to `path` to write to; fsynced and renamed to `path` when the block
     ends, deleted if it fails: `path` never holds half a file. Errors of the block are the
     caller's to report (`writing` turns its write errors into a WarehouseWriteError)."""
