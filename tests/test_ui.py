@@ -82,7 +82,7 @@ def test_run_a_deployment_from_the_ui(browser, served):
     page.goto(f"{served.prefect.url}/runs/flow-run/{run_id}")
 
     page.get_by_text("Completed").first.wait_for(timeout=120_000)
-    page.get_by_text("batch-1-of-1").first.wait_for()
+    _wait_for_log_text(page, "batch-1-of-1")
     _screenshot(page, "ui-flow-run.png")
 
     page.get_by_text("Artifacts", exact=True).click()
@@ -124,6 +124,22 @@ def _created_or_refused(response: object) -> bool:
     if response.url.endswith("/create_flow_run"):
         return True
     return response.url.endswith("/ui/schemas/validate") and response.status >= 500
+
+
+def _wait_for_log_text(page: object, text: str, reloads: int = 2) -> None:
+    """Wait for `text` in the run's logs. The UI stops polling a run's logs 30 s after it
+    ends, and a busy SQLite server can make logs arrive later (Prefect's client retries
+    its 503s); a user then reloads the page, and so does this test."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    for _ in range(reloads):
+        try:
+            page.get_by_text(text).first.wait_for()
+            return
+        except PlaywrightTimeout:
+            print(f"{text!r} not shown yet: reloading the run's page")
+            page.reload()
+    page.get_by_text(text).first.wait_for()
 
 
 def _screenshot(page: object, name: str) -> None:
