@@ -4,10 +4,11 @@ langdetect spends most of its time in per-character Python loops (normalizing ea
 character, sliding the n-gram window) and in per-language Python loops (updating 55
 probabilities per sampled n-gram). `FastDetector` keeps langdetect's profiles, its random
 walk and its floating-point arithmetic, and replaces those loops with equivalent
-whole-string operations (str.translate, regular expressions, a per-word n-gram cache) and
-NumPy vectors (same element-wise IEEE operations, same left-to-right sums). It draws the
-same random numbers in the same order, so every answer and probability is bit-for-bit
-langdetect's; tests/test_language.py compares the two on thousands of texts.
+whole-text operations (str.translate, regular expressions, every n-gram of the text as an
+integer key looked up among the profiles' sorted keys at once) and NumPy vectors (same
+element-wise IEEE operations, same left-to-right sums). It draws the same random numbers
+in the same order, so every answer and probability is bit-for-bit langdetect's;
+tests/test_language.py compares the two on thousands of texts.
 """
 
 from __future__ import annotations
@@ -15,8 +16,9 @@ from __future__ import annotations
 import json
 import os
 import re
+import sys
 from dataclasses import dataclass
-from functools import cache, lru_cache
+from functools import cache
 
 import numpy as np
 from langdetect.detector import Detector
@@ -37,9 +39,8 @@ _DOUBLE_SPACES = re.compile(" {2,}")
 _LATIN = re.compile("[A-z]")  # langdetect's test: 'A' <= ch <= 'z'
 # langdetect means to skip Latin Extended Additional here, but compares its block number
 # with a block *name*, so every character from U+0300 up counts: replicate that.
-_NON_LATIN = re.compile("[\u0300-\U0010ffff]")
+_FIRST_NON_LATIN = 0x300
 _LETTERS = re.compile(r"[^\W\d_]")  # what str.isalpha() accepts, near enough
-WORD_CACHE_SIZE = 30_000  # distinct words whose n-grams are remembered, per process (~10 MB)
 
 
 class _NormalizedChars(dict[int, str]):
@@ -52,40 +53,65 @@ class _NormalizedChars(dict[int, str]):
 
 
 class _Profiles:
-    """langdetect's n-gram profiles as a row index and a (n-grams × languages) matrix."""
+    """langdetect's n-gram profiles as sorted n-gram keys and a (n-grams × languages) matrix."""
 
     seed: int | None = None  # Detector.__init__ reads factory.seed; each detector sets its own
 
     def __init__(self, directory: str = PROFILES_DIRECTORY) -> None:
         self.langlist, self.word_lang_prob_map, self.matrix = _read_profiles(directory)
         self.normalized = _NormalizedChars()
-        self.word_ngrams = lru_cache(maxsize=WORD_CACHE_SIZE)(self._word_ngrams)
+        grams = [gram for gram in self.word_lang_prob_map if 1 <= len(gram) <= NGram.N_GRAM]
+        keys = np.array([_gram_key(gram) for gram in grams], dtype=np.uint64)
+        order = np.argsort(keys)
+        self.keys = keys[order]
+        self.rows = np.array([self.word_lang_prob_map[gram] for gram in grams])[order]
+        # str.isupper of every code point, looked up by array indexing (1.1 MB).
+        self.upper = np.array([chr(c).isupper() for c in range(sys.maxunicode + 1)])
 
-    def _word_ngrams(self, word: str, space_follows: bool) -> tuple[int, ...]:
-        """Rows of the n-grams langdetect's NGram window yields for one space-free word.
+    def ngram_rows(self, text: str) -> list[int]:
+        """Rows of the n-grams langdetect's NGram window yields for a normalized text.
 
-        The window restarts at every space, so a word's n-grams depend only on the word
-        and on whether a space follows it (that adds its trailing ' '-grams).
+        The window holds up to 3 characters and starts again from a space after each
+        space. So at each character it yields the 1-, 2- and 3-grams ending there, except
+        a space as a 1-gram and a 3-gram with a space in the middle, and nothing at all
+        for a space after a space or for a capital after a capital. Each n-gram becomes
+        one integer (21 bits per code point), looked up among the profiles' sorted keys.
         """
-        rows: list[int] = []
-        grams, capital_word = " ", False
-        for ch in word + (" " if space_follows else ""):
-            last = grams[-1]
-            if last == " ":
-                grams, capital_word = " ", False
-                if ch == " ":
-                    continue
-            elif len(grams) >= NGram.N_GRAM:
-                grams = grams[1:]
-            grams += ch
-            capital_word = ch.isupper() and (capital_word or last.isupper())
-            if capital_word:
-                continue
-            for n in range(1, min(len(grams), NGram.N_GRAM) + 1):
-                gram = grams[-n:]
-                if gram != " " and gram in self.word_lang_prob_map:
-                    rows.append(self.word_lang_prob_map[gram])
-        return tuple(rows)
+        chars = _code_points(" " + text)  # langdetect's window starts as a space
+        here, before = chars[1:], chars[:-1]
+        two_before = np.concatenate((chars[:1] * 0, chars[:-2]))
+        space = chars == SPACE
+        silent = (self.upper[here] & self.upper[before]) | (space[1:] & space[:-1])
+        grams = (
+            (here, ~space[1:]),
+            ((before << 21) | here, True),
+            ((two_before << 42) | (before << 21) | here, ~space[:-1]),
+        )
+        columns = [np.where(valid & ~silent, self._row_of(keys), -1) for keys, valid in grams]
+        rows = np.stack(columns, axis=1).ravel()  # by character, then 1-, 2-, 3-gram
+        return rows[rows >= 0].tolist()
+
+    def _row_of(self, keys: np.ndarray) -> np.ndarray:
+        """The profile row of each n-gram key, or -1 for n-grams no profile has."""
+        at = np.minimum(np.searchsorted(self.keys, keys), len(self.keys) - 1)
+        return np.where(self.keys[at] == keys, self.rows[at], -1)
+
+
+SPACE = ord(" ")
+
+
+def _code_points(text: str) -> np.ndarray:
+    """The text's code points as unsigned 64-bit integers (room for three per n-gram key)."""
+    encoded = text.encode("utf-32-le", "surrogatepass")
+    return np.frombuffer(encoded, dtype=np.uint32).astype(np.uint64)
+
+
+def _gram_key(gram: str) -> int:
+    """An n-gram of up to 3 characters as one integer, as `_Profiles.ngram_rows` builds it."""
+    key = 0
+    for char in gram:
+        key = (key << 21) | ord(char)
+    return key
 
 
 def _read_profiles(directory: str) -> tuple[list[str], dict[str, int], np.ndarray]:
@@ -134,19 +160,15 @@ class FastDetector(Detector):
         self.text += _DOUBLE_SPACES.sub(" ", text[: self.max_text_length])
 
     def cleaning_text(self) -> None:
-        without_latin, latin = _LATIN.subn("", self.text)
-        if latin * 2 < _NON_LATIN.subn("", self.text)[1]:
-            self.text = without_latin
+        codes = _code_points(self.text)
+        latin = np.count_nonzero((codes >= ord("A")) & (codes <= ord("z")))
+        if latin * 2 < np.count_nonzero(codes >= _FIRST_NON_LATIN):
+            self.text = _LATIN.sub("", self.text)
 
     def _extract_ngrams(self) -> list[int]:
-        words = self.text.translate(self._profiles.normalized).split(" ")
-        rows: list[int] = []
-        for word in words[:-1]:
-            if word:
-                rows += self._profiles.word_ngrams(word, True)
-        if words[-1]:
-            rows += self._profiles.word_ngrams(words[-1], False)
-        return rows
+        if not self.text:
+            return []
+        return self._profiles.ngram_rows(self.text.translate(self._profiles.normalized))
 
     def _init_probability(self) -> np.ndarray:
         return np.full(len(self.langlist), 1.0 / len(self.langlist))

@@ -131,3 +131,27 @@ def test_fast_detector_matches_on_generated_text():
     for _ in range(300):
         text = " ".join(rng.choice(words) for _ in range(rng.randint(1, 60)))
         assert _fast(text) == _plain_langdetect(text), text[:80]
+
+
+def test_ngram_rows_are_langdetects_ngrams_in_order():
+    """The vectorized n-gram window against langdetect's character loop, n-gram by n-gram
+    (the probability tests only see the few n-grams the random walk draws)."""
+    from tasks.language import FastDetector, _profiles
+
+    profiles = _profiles()
+    extra = [
+        "Ab  CD e\u00a0f",
+        " x",
+        "ABC abc ABc aBC",
+        "Путин (Putin) и NATO: заявление",
+        "Президент России (Vladimir) заявил",
+    ]
+    for text in _tricky_texts() + extra:
+        plain = _langdetect_factory(0).create()
+        plain.append(text)
+        plain.cleaning_text()
+        fast = FastDetector(profiles, 0)
+        fast.append(text)
+        fast.cleaning_text()
+        expected = [profiles.word_lang_prob_map[gram] for gram in plain._extract_ngrams()]
+        assert fast._extract_ngrams() == expected, text[:60]
