@@ -79,7 +79,7 @@ class _Profiles:
         """
         chars = _code_points(" " + text)  # langdetect's window starts as a space
         here, before = chars[1:], chars[:-1]
-        two_before = np.concatenate((chars[:1] * 0, chars[:-2]))
+        two_before = np.concatenate((np.zeros(1, dtype=chars.dtype), chars[:-2]))
         space = chars == SPACE
         silent = (self.upper[here] & self.upper[before]) | (space[1:] & space[:-1])
         grams = (
