@@ -127,7 +127,8 @@ def _load(con: duckdb.DuckDBPyConnection, staging: Path, wh: Warehouse) -> None:
         WHERE word_count >= {MIN_SHARED_QUOTE_WORDS}"""
     )
     # Old = the committed current articles, minus files this run gives a new version.
-    # The view shows inferred dates; matching and inference use the stated ones only.
+    # The view shows trusted inferred dates; matching and inference use the stated ones
+    # only, and compare with the latest inference of each article, trusted or not.
     con.execute(
         f"""
         CREATE TEMP TABLE old_articles AS
@@ -136,13 +137,17 @@ def _load(con: duckdb.DuckDBPyConnection, staging: Path, wh: Warehouse) -> None:
                a.pub_month, a.pub_day,
                CASE WHEN inferred THEN NULL ELSE a.published_date END AS stated_date,
                a.ingested_at, a.file_mtime::DATE AS file_date, f.signature, f.weekday,
-               CASE WHEN inferred THEN a.published_date END AS inferred_date,
-               CASE WHEN inferred THEN a.date_source END AS inferred_source,
-               CASE WHEN inferred THEN a.date_confidence END AS inferred_confidence,
+               i.inferred_date, i.inferred_source, i.inferred_confidence,
                a.story_id
         FROM (SELECT *, coalesce(date_source LIKE 'inferred:%', false) AS inferred
               FROM articles) AS a
         JOIN {parts_sql(wh, "article_features")} AS f USING (article_id)
+        LEFT JOIN (
+            SELECT article_id,
+                   arg_max(published_date, run_id) AS inferred_date,
+                   arg_max(date_source, run_id) AS inferred_source,
+                   arg_max(date_confidence, run_id) AS inferred_confidence
+            FROM {parts_sql(wh, "inferred_dates")} GROUP BY article_id) AS i USING (article_id)
         ANTI JOIN new_articles AS n USING (source_root, source_path)"""
     )
     con.execute(

@@ -25,6 +25,13 @@ from warehouse.storage import (
     ensure_layout,
 )
 
+# An inference fills `articles.published_date` only when the story's dated articles
+# corroborate it this strongly (tasks/stories.py: all siblings agree, or most agree and
+# the weekday the lead names fits). A weekday matched against the file's modification
+# time never does: for an archive copied years later it is a guess among several years.
+TRUSTED_INFERENCE = 0.8
+TRUSTED_INFERENCE_SOURCES = ("inferred:story",)
+
 # Views a user queries, in the order `wirehouse tables` lists them, with one line each.
 VIEW_DOCS: dict[str, str] = {
     "articles": "the current version of every live file (one row per file)",
@@ -69,16 +76,18 @@ _DERIVED_VIEWS = {
     # key is then unique, and DuckDB drops the join when a query reads none of its
     # columns (a 1M-row string join for nothing otherwise).
     # A date is inferred only where the text states none; stated dates have confidence 1.
+    # Only a trusted inference (corroborated by the story's dated articles) fills
+    # published_date; weaker guesses stay in `inferred_dates` (see TRUSTED_INFERENCE).
     "articles": """
         SELECT article.* EXCLUDE (row_kind, file_key) REPLACE (
-                   coalesce(article.pub_year, inferred.pub_year) AS pub_year,
-                   coalesce(article.published_date, inferred.published_date)
+                   coalesce(article.pub_year, trusted.pub_year) AS pub_year,
+                   coalesce(article.published_date, trusted.published_date)
                        AS published_date,
                    CASE WHEN article.published_date IS NULL THEN
-                       coalesce(inferred.date_source, article.date_source)
+                       coalesce(trusted.date_source, article.date_source)
                    ELSE article.date_source END AS date_source),
                CASE WHEN article.published_date IS NOT NULL THEN 1.0::DOUBLE
-                    ELSE round(inferred.date_confidence::DOUBLE, 2) END AS date_confidence,
+                    ELSE round(trusted.date_confidence::DOUBLE, 2) END AS date_confidence,
                link.story_id,
                link.duplicate_of
         FROM {snapshot} AS snapshot
@@ -93,12 +102,16 @@ _DERIVED_VIEWS = {
                    arg_max_null(duplicate_of, run_id) AS duplicate_of
             FROM {article_links} GROUP BY article_id) AS link USING (article_id)
         LEFT JOIN (
-            SELECT article_id,
-                   arg_max(pub_year, run_id) AS pub_year,
-                   arg_max(published_date, run_id) AS published_date,
-                   arg_max(date_source, run_id) AS date_source,
-                   arg_max(date_confidence, run_id) AS date_confidence
-            FROM {inferred_dates} GROUP BY article_id) AS inferred USING (article_id)
+            SELECT * FROM (
+                SELECT article_id,
+                       arg_max(pub_year, run_id) AS pub_year,
+                       arg_max(published_date, run_id) AS published_date,
+                       arg_max(date_source, run_id) AS date_source,
+                       arg_max(date_confidence, run_id) AS date_confidence
+                FROM {inferred_dates} GROUP BY article_id)
+            WHERE date_source IN {trusted_sources}
+                AND round(date_confidence::DOUBLE, 2) >= {trusted_confidence})
+            AS trusted USING (article_id)
         WHERE article.row_kind = 'article' AND article.run_id <= snapshot.last_run""",
     "article_versions": """
         SELECT article.* EXCLUDE (row_kind, file_key),
@@ -168,7 +181,12 @@ def view_sql(wh: Warehouse, files: dict[str, list[str]] | None = None) -> dict[s
     else:
         snapshot = f"(SELECT max(run_id) AS last_run FROM {parts['runs']})"
     for view, body in _DERIVED_VIEWS.items():
-        sql = body.strip().format(**parts, snapshot=snapshot)
+        sql = body.strip().format(
+            **parts,
+            snapshot=snapshot,
+            trusted_sources="(" + ", ".join(map(_sql_string, TRUSTED_INFERENCE_SOURCES)) + ")",
+            trusted_confidence=TRUSTED_INFERENCE,
+        )
         statements[view] = f"CREATE OR REPLACE VIEW {view} AS {sql}"
     return statements
 
