@@ -59,14 +59,15 @@ def build_article(
     """All `articles` columns except ingested_at and run_id; raises RejectError."""
     decoded = decode_bytes(raw)
     layout = split_layout(decoded.text, registry)
-    when = find_publication_date(layout.header_lines, options.latest_date)
-    detected = detect_outlet(layout.header_lines, layout.chrome_hits, layout.signoff_hit, registry)
-    outlet = assign_source(
-        origin.source_path, detected, options.source_override, dict(options.folder_sources)
-    )
     language_text = "\n".join(part for part in (layout.title, layout.lede, layout.body) if part)
     language = detect_language(
         language_text, seed=options.language_seed, min_letters=options.language_min_chars
+    )
+    # The language settles month names that differ between languages ("listopad").
+    when = find_publication_date(layout.header_lines, options.latest_date, language.language)
+    detected = detect_outlet(layout.header_lines, layout.chrome_hits, layout.signoff_hit, registry)
+    outlet = assign_source(
+        origin.source_path, detected, options.source_override, dict(options.folder_sources)
     )
     return {
         "article_id": article_id(origin.source_root, origin.source_path, origin.version),

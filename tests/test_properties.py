@@ -26,7 +26,13 @@ from hypothesis import strategies as st
 from langdetect.detector_factory import PROFILES_DIRECTORY
 
 from tasks.article import EnrichOptions, FileVersion, build_article
-from tasks.dates import HEADER_CHARS, HEADER_LINES, MONTHS, find_publication_date, match_dateline
+from tasks.dates import (
+    HEADER_CHARS,
+    HEADER_LINES,
+    find_publication_date,
+    match_dateline,
+    month_names,
+)
 from tasks.decode import Decoded, _repair_mojibake, decode_bytes, normalize_text
 from tasks.errors import REASONS, RejectError
 from tasks.language import detect_language
@@ -108,7 +114,8 @@ def _cased(word: str, how: str) -> str:
     return {"lower": word.lower(), "upper": word.upper(), "title": word.title()}[how]
 
 
-# Any month word of the parser (English, Russian, German, French, Spanish), in any case.
+# Any month word of the parser (CLDR's, in 55 languages) that means one month, in any case.
+MONTHS = month_names()
 month_words = st.builds(
     _cased, st.sampled_from(sorted(MONTHS)), st.sampled_from(["lower", "upper", "title"])
 )
