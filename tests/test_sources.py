@@ -53,6 +53,13 @@ def test_agency_names_in_the_story_are_not_evidence():
 
 def test_two_outlets_at_the_same_level_give_null():
     assert detect("Title\n\nMOSCOW, July 28 (Xinhua) /TASS/ - Text.").slug is None
+    # a Reuters story re-published under an AFP credit
+    assert detect("Title\n\nPARIS (AFP) - Text.\n\nLONDON (Reuters) - Text.").slug is None
+
+
+def test_a_newspaper_quoting_an_agency_is_not_its_copy():
+    assert detect("Title\n\nRussia will respond, Reuters reported on Friday.\n\nMore.").slug is None
+    assert detect("Заголовок\n\nКак сообщает РИА Новости, министр прибыл.\n\nЕще.").slug is None
 
 
 def test_site_chrome_outranks_the_credited_wire():
@@ -78,6 +85,8 @@ def test_user_registry_adds_outlets_and_chrome(tmp_path):
     )
     registry = load_registry(extra)
     assert "rbc" in registry.slugs() and "tass" in registry.slugs()
+    rbc = next(o for o in registry.outlets if o.slug == "rbc")
+    assert (rbc.name, rbc.country, rbc.languages) == ("RBC", "RU", ())
     tag = detect("Title\n\nMOSCOW, July 28 (RBC) - Text.\n\nWeiterlesen", registry)
     assert tag.slug == "rbc"
     assert (
