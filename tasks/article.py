@@ -5,11 +5,12 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import cache
 from typing import Any
 
 from tasks.dates import find_publication_date
 from tasks.decode import decode_bytes
-from tasks.language import detect_language
+from tasks.language import LanguageHint, detect_language
 from tasks.layout import split_layout
 from tasks.sources import Registry, assign_source, detect_outlet
 
@@ -59,16 +60,19 @@ def build_article(
     """All `articles` columns except ingested_at and run_id; raises RejectError."""
     decoded = decode_bytes(raw)
     layout = split_layout(decoded.text, registry)
-    language_text = "\n".join(part for part in (layout.title, layout.lede, layout.body) if part)
-    language = detect_language(
-        language_text, seed=options.language_seed, min_letters=options.language_min_chars
-    )
-    # The language settles month names that differ between languages ("listopad").
-    when = find_publication_date(layout.header_lines, options.latest_date, language.language)
     detected = detect_outlet(layout.header_lines, layout.chrome_hits, layout.signoff_hit, registry)
     outlet = assign_source(
         origin.source_path, detected, options.source_override, dict(options.folder_sources)
     )
+    language_text = "\n".join(part for part in (layout.title, layout.lede, layout.body) if part)
+    language = detect_language(
+        language_text,
+        seed=options.language_seed,
+        min_letters=options.language_min_chars,
+        hint=_outlet_hint(registry, outlet.slug),
+    )
+    # The language settles month names that differ between languages ("listopad").
+    when = find_publication_date(layout.header_lines, options.latest_date, language.language)
     return {
         "article_id": article_id(origin.source_root, origin.source_path, origin.version),
         "source_root": origin.source_root,
@@ -89,6 +93,7 @@ def build_article(
         "date_source": when.source,
         "language": language.language,
         "language_prob": language.probability,
+        "language_evidence": language.evidence,
         "source": outlet.slug,
         "source_evidence": outlet.evidence,
         "encoding": decoded.encoding,
@@ -99,6 +104,17 @@ def build_article(
         "file_size": origin.file_size,
         "file_mtime": origin.file_mtime,
     }
+
+
+@cache
+def _outlet_languages(registry: Registry) -> dict[str, tuple[str, ...]]:
+    return {o.slug: o.languages for o in registry.outlets if o.languages}
+
+
+def _outlet_hint(registry: Registry, slug: str | None) -> LanguageHint | None:
+    """The languages the article's outlet publishes in, as a tie-break for langdetect."""
+    languages = _outlet_languages(registry).get(slug or "")
+    return LanguageHint(languages, f"outlet:{slug}") if languages else None
 
 
 def tombstone(

@@ -30,10 +30,24 @@ from langdetect.utils.ngram import NGram
 @dataclass(frozen=True, slots=True)
 class LanguageGuess:
     language: str | None  # ISO 639-1 as langdetect spells it ('en', 'ru', 'zh-cn')
-    probability: float | None
+    probability: float | None  # langdetect's probability for `language`
+    evidence: str | None = None  # 'text', or 'text+<hint>' when a hint broke a tie
 
 
 UNKNOWN = LanguageGuess(None, None)
+
+# A detection at least this probable is never overruled by a hint. langdetect gives
+# 0.99+ for nearly every real article; below this its answer is one of several.
+CONFIDENT = 0.9
+
+
+@dataclass(frozen=True, slots=True)
+class LanguageHint:
+    """What a container or an outlet says about the language: e.g. TASS writes ru or en."""
+
+    languages: tuple[str, ...]
+    evidence: str  # 'outlet:tass', 'field:language', …
+
 
 _DOUBLE_SPACES = re.compile(" {2,}")
 _LATIN = re.compile("[A-z]")  # langdetect's test: 'A' <= ch <= 'z'
@@ -188,14 +202,33 @@ def _profiles() -> _Profiles:
     return _Profiles()
 
 
-def detect_language(text: str, *, seed: int = 0, min_letters: int = 20) -> LanguageGuess:
-    """The most probable language, or UNKNOWN for short, letterless or unclassifiable text."""
-    if len(_LETTERS.findall(text, 0, 1000)) < min_letters:
+def detect_language(
+    text: str, *, seed: int = 0, min_letters: int = 20, hint: LanguageHint | None = None
+) -> LanguageGuess:
+    """The most probable language, or UNKNOWN for short, letterless or unclassifiable text.
+
+    langdetect decides (seeded: bit-for-bit the same answer everywhere). Only where it is
+    unsure (best probability below CONFIDENT) or the text is too short does a `hint`
+    count, and only to choose among the languages langdetect itself proposes: the most
+    probable of them that the hint names, recorded as `text+<hint>`. A hint never turns
+    a confident detection, and never names a language the text gives no sign of.
+    """
+    letters = len(_LETTERS.findall(text, 0, 1000))
+    if letters < min_letters and (hint is None or not letters):
         return UNKNOWN
     detector = FastDetector(_profiles(), seed)
     detector.append(text)
     try:
-        best = detector.get_probabilities()[0]
-    except (LangDetectException, IndexError):
+        candidates = detector.get_probabilities()
+    except LangDetectException:
         return UNKNOWN
-    return LanguageGuess(best.lang, round(float(best.prob), 4))
+    if not candidates:
+        return UNKNOWN
+    best = candidates[0]
+    if hint is not None and (letters < min_letters or best.prob < CONFIDENT):
+        hinted = next((c for c in candidates if c.lang in hint.languages), None)
+        if hinted is not None:
+            return LanguageGuess(hinted.lang, round(float(hinted.prob), 4), f"text+{hint.evidence}")
+    if letters < min_letters:
+        return UNKNOWN
+    return LanguageGuess(best.lang, round(float(best.prob), 4), "text")

@@ -10,7 +10,15 @@ import sys
 import pytest
 from conftest import SEEDS
 
-from tasks.language import UNKNOWN, detect_language
+from tasks.language import (
+    CONFIDENT,
+    UNKNOWN,
+    FastDetector,
+    LanguageGuess,
+    LanguageHint,
+    _profiles,
+    detect_language,
+)
 
 TEXTS = {
     "en": "Russia is ready to normalize relations with the United States, the minister said.",
@@ -155,3 +163,42 @@ def test_ngram_rows_are_langdetects_ngrams_in_order():
         fast.cleaning_text()
         expected = [profiles.word_lang_prob_map[gram] for gram in plain._extract_ngrams()]
         assert fast._extract_ngrams() == expected, text[:60]
+
+
+# --------------------------------------------------------------------------- hints
+
+UNSURE = "ki u usvojen da sprejet da za usvojen vlada"  # Croatian and Slovene words mixed
+
+
+def candidates(text: str) -> list[tuple[str, float]]:
+    detector = FastDetector(_profiles(), 0)
+    detector.append(text)
+    return [(c.lang, c.prob) for c in detector.get_probabilities()]
+
+
+def test_an_outlet_hint_breaks_a_tie_among_langdetects_own_candidates():
+    (first, p1), (second, p2), *_ = candidates(UNSURE)
+    assert p1 < CONFIDENT and {first, second} == {"hr", "sl"}  # the premise
+    plain = detect_language(UNSURE)
+    assert (plain.language, plain.evidence) == (first, "text")
+    hinted = detect_language(UNSURE, hint=LanguageHint((second, "en"), "outlet:sta"))
+    assert hinted == LanguageGuess(second, round(p2, 4), "text+outlet:sta")
+    # A hint naming a language langdetect does not propose changes nothing.
+    assert detect_language(UNSURE, hint=LanguageHint(("de",), "outlet:dpa")) == plain
+
+
+def test_a_hint_never_overrules_a_confident_detection():
+    text = "Le président a dit que la situation est grave et que le gouvernement agira."
+    (_, probability), *_ = candidates(text)
+    assert probability >= CONFIDENT
+    assert detect_language(text, hint=LanguageHint(("ru",), "outlet:tass")) == detect_language(text)
+
+
+def test_a_short_text_gets_a_language_only_with_a_hint_it_supports():
+    short = "Москва заявила"  # 13 letters: below the 20-letter minimum
+    assert detect_language(short) == UNKNOWN
+    tass = LanguageHint(("ru", "en"), "outlet:tass")
+    assert detect_language(short, hint=tass).language == "ru"
+    assert detect_language(short, hint=tass).evidence == "text+outlet:tass"
+    assert detect_language(short, hint=LanguageHint(("ja",), "outlet:kyodo")) == UNKNOWN
+    assert detect_language("12 345", hint=tass) == UNKNOWN  # no letters, no language

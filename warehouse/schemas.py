@@ -74,20 +74,28 @@ ARTICLES = pa.schema(
             "SHA-256 of title and body: the same article in any encoding has the same hash.",
         ),
         _col("char_count", pa.int32(), "Characters in `body`."),
-        _col("pub_year", pa.int16(), "Publication year, when the text states it."),
+        _col(
+            "pub_year",
+            pa.int16(),
+            "Publication year, when the text states it (in the `articles` view also the year "
+            "of a date inferred from the story, as for `published_date`).",
+        ),
         _col("pub_month", pa.int8(), "Publication month, when stated."),
         _col("pub_day", pa.int8(), "Publication day of month, when stated."),
         _col(
             "published_date",
             pa.date32(),
-            "Publication date, only when year, month and day are all stated.",
+            "Publication date, only when year, month and day are all stated; in the "
+            "`articles` view also a date inferred from the article's story with confidence "
+            "≥ 0.8 (never a weaker guess: those stay in `inferred_dates`).",
         ),
         _col("date_text", pa.string(), "The dateline or header text the date was read from."),
         _col(
             "date_source",
             pa.string(),
             "`dateline`, `header`, or `invalid` (a stated date that cannot exist); in the "
-            "`articles` view also `inferred:story` / `inferred:weekday`; NULL when none.",
+            "`articles` view also `inferred:story` when that fills `published_date`; NULL "
+            "when none.",
         ),
         _col(
             "language",
@@ -95,6 +103,13 @@ ARTICLES = pa.schema(
             "langdetect code (ISO 639-1, or `zh-cn`/`zh-tw`); NULL for too little text.",
         ),
         _col("language_prob", pa.float32(), "langdetect's probability for `language`."),
+        _col(
+            "language_evidence",
+            pa.string(),
+            "`text` (langdetect decided), or `text+outlet:<slug>` when langdetect was unsure "
+            "(probability < 0.9, or too little text) and the outlet's languages chose among "
+            "the languages it proposed; NULL without a language.",
+        ),
         _col("source", pa.string(), "Outlet slug (`tass`, `reuters`, …); NULL when unknown."),
         _col(
             "source_evidence",
@@ -287,8 +302,8 @@ HIDDEN_COLUMNS = {"articles": {"row_kind", "file_key"}}
 ARTICLES_VIEW_EXTRA = {
     "date_confidence": (
         "DOUBLE",
-        "1 for a stated date; 0-1 for an inferred one (then `date_source` is "
-        "`inferred:story` or `inferred:weekday`); NULL when there is no date.",
+        "1 for a stated date; 0.8-1 for a date inferred from the story (then "
+        "`date_source` is `inferred:story`); NULL when `published_date` is NULL.",
     ),
     "story_id": ("VARCHAR", "The story (see `stories`) the article belongs to."),
     "duplicate_of": (
