@@ -41,6 +41,7 @@ from functools import cache
 EARLIEST_YEAR = 1800
 HEADER_LINES = 4  # dateline search covers this many non-empty lines from the top
 HEADER_CHARS = 300  # and this many characters of each
+DATE_WITHIN = 120  # a dateline's date begins within this many characters of its line
 BUDDHIST_ERA = 543  # Thai years are counted from 543 BC
 
 # CLDR locales of langdetect's languages where the codes differ.
@@ -108,12 +109,28 @@ def match_dateline(line: str, language: str | None = None) -> DateInfo | None:
     foreign = _FOREIGN_DIGIT.search(original)
     stripped = original.translate(grammar.digits) if foreign else original
     opening = len(stripped) - len(stripped.lstrip(_DECORATION))  # "****RIO DE JANEIRO, …"
+    starts = _candidate_starts(stripped, opening)
     for pattern in (grammar.dates, grammar.typo_dates):
-        for m in pattern.finditer(stripped, opening):
+        for start in starts:
+            m = pattern.match(stripped, start)
+            if m is None:
+                continue
             found = _in_place(stripped, opening, m, grammar, language)
             if found is not None:
                 return replace(found, text=original[: len(found.text)])
     return None
+
+
+def _candidate_starts(line: str, opening: int) -> list[int]:
+    """Where a date may begin: at a number near the start of the line, or at one of the
+    words just before it ("Friday, July 28"). Trying the date grammar only there, instead
+    of at every character of 300, makes a line cost a few µs instead of a few hundred."""
+    starts: set[int] = set()
+    for number in _NUMBER.finditer(line, opening, opening + DATE_WITHIN):
+        at = number.start()
+        starts.add(at)
+        starts.update(w.start() for w in _WORD_START.finditer(line, max(opening, at - 40), at))
+    return sorted(starts)
 
 
 def month_names(language: str | None = None) -> dict[str, int]:
@@ -131,6 +148,8 @@ def month_names(language: str | None = None) -> dict[str, int]:
 
 _HAS_DIGIT = re.compile(r"\d")
 _FOREIGN_DIGIT = re.compile(r"(?![0-9])\d")
+_NUMBER = re.compile(r"(?<!\d)\d")
+_WORD_START = re.compile(r"(?<![\w.’'])[^\W\d_]")  # a word's first letter, not an abbreviation's
 _DECORATION = "*•■▪►#>.·|  "
 _PUNCTUATED = re.compile(r"[,،.\-–—―]\s*$")  # the end of a city, before the date
 _DASHED = re.compile(r"\s[\-–—―]\s*$")

@@ -271,8 +271,7 @@ def test_stories_grow_incrementally_and_dates_are_inferred_openly(news):
         article_id: (when, kind, confidence)
         for article_id, when, kind, confidence in query(
             warehouse,
-            "SELECT article_id, published_date, date_source, date_confidence "
-            "FROM inferred_dates",
+            "SELECT article_id, published_date, date_source, date_confidence FROM inferred_dates",
         )
     }
     when, kind, confidence = inferred[reprint["id"]]
