@@ -55,3 +55,32 @@ def test_readme_sql_examples_run(tmp_path):
             "SELECT count(*) FROM article_versions WHERE source_path = '000_ef1758e8d78d9052.txt'"
         ).fetchall()
     assert history == [(1,)]
+
+
+def test_outlets_table_lists_the_registry_and_its_examples_are_detected():
+    from tasks.sources import detect_outlet, load_registry
+
+    registry = load_registry()
+    rows = re.findall(r"^\| `([a-z0-9_-]+)` \|.*\| (.*) \|$", _section("Outlets"), re.M)
+    assert [slug for slug, _ in rows] == [o.slug for o in registry.outlets]
+    for slug, examples in rows:
+        # Sign-offs and chrome are judged elsewhere (last line, page chrome); the rest are
+        # credit lines as they open a story.
+        lines = re.findall(r"(?<!sign-off )(?<!chrome )`([^`]+)`", examples)
+        assert lines, slug
+        for line in lines:
+            found = detect_outlet([f"{line} Text of the story."], [], None, registry).slug
+            if found is None:  # markers anchored at the end of a line (`(PAP)$`, "a line")
+                found = detect_outlet([line], [], None, registry).slug
+            assert found == slug, (slug, line)
+
+
+def test_outlets_toml_example_in_the_readme_loads(tmp_path):
+    from tasks.sources import detect_outlet, load_registry
+
+    (toml,) = re.findall(r"```toml\n(.*?)```", _section("Outlets"), re.S)
+    (tmp_path / "mine.toml").write_text(toml, encoding="utf-8")
+    registry = load_registry(tmp_path / "mine.toml")
+    assert detect_outlet(["ZAGREB, 14. listopada (Hina) - Vlada"], [], None, registry).slug == (
+        "hina"
+    )

@@ -30,6 +30,7 @@ from tasks.dates import (
     HEADER_CHARS,
     HEADER_LINES,
     find_publication_date,
+    languages,
     match_dateline,
     month_names,
 )
@@ -335,6 +336,25 @@ def check_date_info(info, lines: list[str]) -> None:
 @settings(BASE, max_examples=500)
 def test_publication_date_of_arbitrary_lines(lines):
     check_date_info(find_publication_date(lines, LATEST), lines)
+
+
+# Digits, letters of many scripts and the punctuation datelines are made of.
+_DATELINE_WORDS = ["July", "июля", "lutego", "7月", "ก.ค.", "يوليو", "MOSCOW", "Москва", "(AFP)"]
+_DATELINE_ALPHABET = st.sampled_from(
+    [
+        *"0123456789٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹０１２３４５６７８９ ,.-–—/()【】年月日电년월일",
+        *_DATELINE_WORDS,
+    ]
+)
+
+
+@given(
+    st.lists(st.lists(_DATELINE_ALPHABET, max_size=12).map("".join), max_size=5),
+    st.none() | st.sampled_from(languages()),
+)
+@settings(BASE, max_examples=500)
+def test_publication_date_of_dateline_fragments_in_any_language(lines, language):
+    check_date_info(find_publication_date(lines, LATEST, language), lines)
 
 
 @given(st.lists(any_line, max_size=6))
