@@ -106,7 +106,8 @@ def match_dateline(line: str, language: str | None = None) -> DateInfo | None:
         return None
     grammar = _grammar()
     # Digits of every script as ASCII, one character for one: CLDR's "7月" matches "７月".
-    foreign = _FOREIGN_DIGIT.search(original)
+    # and the typewriter apostrophe as CLDR's: "4 d'agost" is "4 d’agost".
+    foreign = _FOREIGN_DIGIT.search(original) or "'" in original
     stripped = original.translate(grammar.digits) if foreign else original
     opening = len(stripped) - len(stripped.lstrip(_DECORATION))  # "****RIO DE JANEIRO, …"
     starts = _candidate_starts(stripped, opening)
@@ -172,12 +173,13 @@ class _Grammar:
     after_weak: re.Pattern[str]  # what ends a dateline after a city in capitals
     after_marker: re.Pattern[str]  # an agency marker: "(ČTK)", "/TASS/"
     time: re.Pattern[str]  # a clock time after a date in a header line
-    digits: dict[int, int]  # str.translate table: decimal digits of every script -> ASCII
+    digits: dict[int, int]  # str.translate table: digits of every script -> ASCII, ' -> ’
 
 
 def _fold(word: str) -> str:
     """Case-folded, without the dot of an abbreviation, the Turkish dotted İ undone."""
-    return unicodedata.normalize("NFC", word.casefold().replace("\u0307", "")).rstrip(".")
+    folded = word.casefold().replace("\u0307", "").replace("'", "’")
+    return unicodedata.normalize("NFC", folded).rstrip(".")
 
 
 def _unaccented(word: str) -> str:
@@ -225,8 +227,10 @@ def _vocabulary() -> _Vocabulary:
     return _Vocabulary(
         months=_single_readings(months),
         # Babel counts from Monday = 0. Two-letter abbreviations ("la", "ma", "Di") are
-        # ordinary words or city names too often to be taken for a weekday.
-        weekdays={w: r for w, r in _single_readings(weekdays).items() if len(w) >= 3},
+        # ordinary words or city names too often to be taken for a weekday (CJK's 木 is not).
+        weekdays={
+            w: r for w, r in _single_readings(weekdays).items() if len(w) >= 3 or _caseless(w)
+        },
         fillers=tuple(sorted(w for w in fillers if not w.isdigit())),
         orders={lang: frozenset(o) for lang, o in orders.items()},
     )
@@ -395,8 +399,13 @@ def _grammar() -> _Grammar:
         r"|(?<!\d)(?P<na>\d{1,2})(?P<asep>[-./])\s?(?P<nb>\d{1,2})(?P=asep)\s?(?P<nay>\d{4})"
         rf"(?!\d){after_year}"
     )
-    dates = re.compile(rf"{weekday}(?:{forms(month)}|{numeric})")
-    typo_dates = re.compile(rf"{weekday}(?:{forms(typo)})")
+    # "2012年5月31日（木）", "2018. február 14., szerda": the weekday may follow the date.
+    then_weekday = (
+        rf"(?:\s*[,،]?\s*(?P<wdp>[(（]\s*)?{word_start}(?P<wd2>(?i:{weekdays}))(?!{letter})\.?"
+        rf"(?(wdp)\s*[)）]))?"
+    )
+    dates = re.compile(rf"{weekday}(?:{forms(month)}|{numeric}){then_weekday}")
+    typo_dates = re.compile(rf"{weekday}(?:{forms(typo)}){then_weekday}")
 
     caps_word = rf"[{upper}](?:[{upper}]|[{mark}]|[.'’\-])*"
     cap_word = rf"[{upper}](?:{letter}|[.'’\-])*"
@@ -412,6 +421,9 @@ def _grammar() -> _Grammar:
         rf"|(?P<caseless>{caseless_word}(?:\s{caseless_word}){{0,3}}){sep}"
         rf"|(?P<mixed>{cap_word}(?:[ /](?:{cap_word}|{lower_word})){{0,3}}){regions}{sep}"
         rf"|(?P<agency>\([^()\n,–—-]{{2,40}}?\s*{_DASH}\s*{cap_word}(?:\s{cap_word}){{0,3}}\s*,\s*)"
+        # "(ANSA) - ROMA, 01 SET -": the agency first, then a city
+        rf"|(?P<credited>\([^()\n]{{2,30}}\)\s*{_DASH}?\s*{cap_word}(?:[ /]{cap_word}){{0,3}}"
+        rf"{regions}\s*[,،]\s*)"
         rf"|(?P<cjk>[【\[（(]?[{caseless}]{{1,12}})"
     )
     agency_word = rf"[{upper}](?:[{upper}]|[.\-])+"
@@ -424,6 +436,7 @@ def _grammar() -> _Grammar:
         r"[\s,T]*\d{1,2}\s*(?:[:：h.]\s*\d{2}|時\s*\d{1,2}\s*分|시\s*\d{1,2}\s*분)", re.IGNORECASE
     )
     digits = {ord(ch): ord(str(unicodedata.decimal(ch))) for ch in cls["digit"]}
+    digits[ord("'")] = ord("’")
     return _Grammar(dates, typo_dates, before, after_strong, after_weak, after_marker, time, digits)
 
 
@@ -435,8 +448,8 @@ def _in_place(
     groups = m.groupdict()
     numeric = groups.get("ny") is not None or groups.get("na") is not None
     label = _context(line, opening, start, end, grammar, numeric=numeric)
-    weekday = m.group("wd")
-    if label is None and weekday is not None:  # "LA, January 1": the Finnish "la" is no day
+    weekday = m.group("wd") or m.group("wd2")
+    if label is None and m.group("wd") is not None:  # "LA, January 1": the Finnish "la" is no day
         start, weekday = _after_weekday(m), None
         label = _context(line, opening, start, end, grammar, numeric=numeric)
     if label is None:
@@ -497,7 +510,11 @@ def _context(
 
 def _after_weekday(m: re.Match[str]) -> int:
     """Where the date proper starts in a match that begins with a weekday name."""
-    return min(m.start(k) for k, v in m.groupdict().items() if v is not None and k != "wd")
+    return min(
+        m.start(k)
+        for k, v in m.groupdict().items()
+        if v is not None and k not in ("wd", "wdp", "wd2")
+    )
 
 
 def _parts(

@@ -37,10 +37,13 @@ def parsed(line: str, language: str | None = None) -> tuple[int | None, int | No
         ("RĪGA, 2018. gada 14. februāris (LETA) - Saeima", (2018, 2, 14)),
         ("BUDAPEST, 2018. február 14. (MTI) – A kormány", (2018, 2, 14)),
         ("BUDAPEST, február 14. (MTI) – A kormány", (None, 2, 14)),
+        ("BUDAPEST, 2018. február 14., szerda (MTI) – A kormány", (2018, 2, 14)),
         ("HELSINKI, 14. helmikuuta 2018 (STT) - Hallitus", (2018, 2, 14)),
         ("İSTANBUL, 14 Şubat 2018 (AA) - Cumhurbaşkanı", (2018, 2, 14)),
         ("BUCUREŞTI, 14 feb 2018 /Agerpres/ - Guvernul", (2018, 2, 14)),
         ("ROMA, 28 LUG (ANSA) - Il governo", (None, 7, 28)),
+        ("(ANSA) - ROMA, 01 SET - Il governo", (None, 9, 1)),
+        ("4 d'agost de 1991", (1991, 8, 4)),  # CLDR writes d’agost
         ("PARIS, 28 juil 2017 (AFP) - Le ministre", (2017, 7, 28)),
         ("PARIS, 1er AOUT 2017 (AFP) - Le ministre", (2017, 8, 1)),
         ("La Habana, 28 jul (Prensa Latina) El gobierno", (None, 7, 28)),
@@ -67,6 +70,7 @@ def parsed(line: str, language: str | None = None) -> tuple[int | None, int | No
         ("新華社東京7月28日電", (None, 7, 28)),
         ("2017年7月28日 10:24 来源：新华网", (2017, 7, 28)),
         ("2017年７月２８日", (2017, 7, 28)),
+        ("2017年7月28日(金) 10:24", (2017, 7, 28)),
         ("2017년 7월 28일", (2017, 7, 28)),
         ("2017.07.28 10:24", (2017, 7, 28)),
         # English wire styles
@@ -137,6 +141,8 @@ def test_a_weekday_that_contradicts_the_date_makes_it_invalid():
     assert found.source == "invalid" and found.published is None
     found = find_publication_date(["Freitag, 28. Juli 2017 (dpa) - Die"], TODAY)
     assert found.published == date(2017, 7, 28)
+    assert find_publication_date(["2012年5月31日（金）"], TODAY).source == "invalid"  # a Thursday
+    assert find_publication_date(["2012年5月31日（木）"], TODAY).published == date(2012, 5, 31)
 
 
 @pytest.mark.parametrize(
@@ -150,6 +156,7 @@ def test_a_weekday_that_contradicts_the_date_makes_it_invalid():
         "The talks began on 28 июля 2017 in Manila.",
         "По данным на 14 февраля 2018 г. ИНТЕРФАКС сообщил",
         "他说2017年7月28日的会议很重要。",
+        "2012年5月31日（木）までで終了を予定していたキャンペーン",  # a sentence opens with it
     ],
 )
 def test_dates_inside_headlines_and_sentences_are_not_taken(line):
