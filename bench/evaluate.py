@@ -1,10 +1,14 @@
 """Accuracy of Wirehouse's steps against the shared evaluation data in ../shared/eval.
 
-Run `python -m bench.evaluate [EVAL_DIR]` from the project root. Four datasets are measured:
-charset detection and decoding (encodings/), mojibake repair (mojibake/), language
-detection (lingua-sentences/) and whole-article parsing of Reuters-21578 stories (reuters/).
+Run `python -m bench.evaluate [EVAL_DIR]` from the project root. Measured: charset detection
+and decoding (encodings/), mojibake repair (mojibake/), language detection
+(lingua-sentences/), whole-article parsing of Reuters-21578 stories (reuters/), the real
+pipeline (`wirehouse ingest`) on 1,498 real articles in 13 languages (wire/, see
+bench/wire.py), a synthetic corpus of agency datelines in 40 languages built from lingua's
+sentences (bench/datelines.py), and the per-article cost of the date and outlet steps.
 The figures are printed as tables and written to bench-results/eval.json. The evaluation
-data is only read from EVAL_DIR, never copied into the project.
+data is only read from EVAL_DIR, never copied into the project; generated corpora and
+warehouses live in temporary folders.
 """
 
 from __future__ import annotations
@@ -31,11 +35,17 @@ import ftfy
 from rich.console import Console
 from rich.table import Table
 
+from bench import datelines
+from bench.scoring import Examples, Tally, collapsed_nfc, flat, grouped_table, pct_cell
+from bench.scoring import print_examples as print_failure_examples
+from bench.wire import evaluate_wire
 from tasks.article import EnrichOptions, FileVersion, build_article
+from tasks.dates import find_publication_date
 from tasks.decode import _repair_mojibake, decode_bytes, normalize_text
 from tasks.errors import RejectError
 from tasks.language import detect_language
-from tasks.sources import load_registry
+from tasks.layout import split_layout
+from tasks.sources import detect_outlet, load_registry
 
 DEFAULT_EVAL_DIR = Path("../shared/eval")
 RESULTS_FILE = Path("bench-results/eval.json")
@@ -660,6 +670,376 @@ def evaluate_agreement(eval_dir: Path) -> dict[str, Any]:
     return summary
 
 
+# ------------------------------------------------------------ synthetic datelines
+
+DATELINE_LABELS = {
+    "full_date": "full date where stated",
+    "wrong_date": "wrong dates among those given",
+    "date_coverage": "date given",
+    "md": "month/day where stated",
+    "md_wrong": "wrong month/day among those given",
+    "other_date_taken": "took the later-mentioned date",
+    "outlet": "outlet where a marker is present",
+    "outlet_in_registry": "outlet where a marker is present and the agency is in the registry",
+    "wrong_outlet": "wrong outlets (any outlet other than the agency)",
+    "title_exact": "title, exact after strip",
+    "title_nfc": "title, whitespace-collapsed NFC",
+    "decoded": "decoded text equals the original (NFC)",
+    "language": "language",
+}
+DATELINE_ERROR_METRICS = {"wrong_date", "md_wrong", "wrong_outlet", "other_date_taken"}
+
+
+def datelines_chunk(root: str, paths: list[str]) -> list[dict[str, Any]]:
+    """Worker: build_article (and decode_bytes, for the text) on files of the corpus."""
+    registry = load_registry()
+    options = EnrichOptions(latest_date=LATEST_DATE)
+    out = []
+    for relative in paths:
+        target = Path(root) / relative
+        raw = target.read_bytes()
+        stat = target.stat()
+        origin = FileVersion(
+            source_root=root,
+            source_path=relative,
+            version=1,
+            file_size=stat.st_size,
+            file_mtime=datetime.fromtimestamp(stat.st_mtime, tz=UTC),
+            raw_sha256=hashlib.sha256(raw).hexdigest(),
+        )
+        record: dict[str, Any] = {"path": relative}
+        try:
+            article = build_article(raw, origin, options, registry)
+            decoded = decode_bytes(raw)
+        except RejectError as exc:
+            record["rejected"] = str(exc)
+            out.append(record)
+            continue
+        record.update(
+            rejected=None,
+            decoded_text=decoded.text,
+            decoded_encoding=decoded.encoding,
+            **{
+                key: article.get(key)
+                for key in (
+                    "title",
+                    "published_date",
+                    "pub_year",
+                    "pub_month",
+                    "pub_day",
+                    "date_text",
+                    "date_source",
+                    "source",
+                    "source_evidence",
+                    "language",
+                    "encoding",
+                )
+            },
+        )
+        out.append(record)
+    return out
+
+
+def dateline_checks(
+    article: datelines.Article, got: dict[str, Any], registry_slugs: set[str]
+) -> dict[str, tuple[bool, Any, Any]]:
+    """Per metric this article is measured on: (hit, expected, got)."""
+    style = article.style
+    published = got.get("published_date")
+    md = (
+        (got["pub_month"], got["pub_day"])
+        if got.get("pub_month") is not None and got.get("pub_day") is not None
+        else None
+    )
+    want_md = (article.date.month, article.date.day)
+    shown = f"{published} ({got.get('date_source')}: {got.get('date_text')!r})"
+    md_shown = f"{md} ({got.get('date_source')}: {got.get('date_text')!r})"
+    checks: dict[str, tuple[bool, Any, Any]] = {
+        "date_coverage": (published is not None, article.date.isoformat(), shown),
+    }
+    if style.year and style.month and style.day:
+        checks["full_date"] = (published == article.date, article.date.isoformat(), shown)
+    if published is not None:
+        checks["wrong_date"] = (published != article.date, article.date.isoformat(), shown)
+    if style.month and style.day:
+        checks["md"] = (md == want_md, want_md, md_shown)
+    if md is not None:
+        checks["md_wrong"] = (md != want_md, want_md, md_shown)
+    if article.other_date is not None:
+        other = article.other_date
+        taken = published == other or md == (other.month, other.day)
+        checks["other_date_taken"] = (taken, f"not {other.isoformat()}", shown)
+    source = got.get("source")
+    source_shown = f"{source} ({got.get('source_evidence')})"
+    if style.marker:
+        checks["outlet"] = (source == style.agency, style.agency, source_shown)
+        if style.agency in registry_slugs:
+            checks["outlet_in_registry"] = (source == style.agency, style.agency, source_shown)
+    checks["wrong_outlet"] = (
+        bool(source) and source != style.agency,
+        style.agency or None,
+        source_shown,
+    )
+    title = got.get("title")
+    checks["title_exact"] = ((title or "").strip() == article.title.strip(), article.title, title)
+    checks["title_nfc"] = (
+        collapsed_nfc(title) == collapsed_nfc(article.title),
+        article.title,
+        title,
+    )
+    reference = unicodedata.normalize("NFC", article.text).strip()
+    decoded = got.get("decoded_text")
+    checks["decoded"] = (
+        decoded == reference,
+        article.encoding,
+        f"{got.get('decoded_encoding')}"
+        + (
+            ""
+            if decoded is None or decoded == reference
+            else f" {first_difference(reference, decoded)}"
+        ),
+    )
+    language = (got.get("language") or "").lower().split("-")[0] or None
+    checks["language"] = (language == style.language, style.language, got.get("language"))
+    return checks
+
+
+def evaluate_datelines(folder: Path) -> dict[str, Any]:
+    """build_article on the synthetic dateline corpus, per language and per style."""
+    started = time.perf_counter()
+    zh = datelines.chinese_sentences(folder.parent / "encodings" / "sample-chinese.txt")
+    articles = datelines.build_corpus(folder, {"zh": zh} if zh else None)
+    by_language: dict[str, list[str]] = {}
+    for a in articles:
+        by_language.setdefault(a.style.language, []).append(a.path)
+    with tempfile.TemporaryDirectory(prefix="wirehouse-eval-datelines-") as tmp:
+        datelines.write_corpus(articles, Path(tmp))
+        languages = sorted(by_language)
+        with ProcessPoolExecutor(max_workers=WORKERS) as pool:
+            chunks = list(
+                pool.map(
+                    datelines_chunk,
+                    [tmp] * len(languages),
+                    [by_language[lang] for lang in languages],
+                )
+            )
+    elapsed = time.perf_counter() - started
+    results = {r["path"]: r for chunk in chunks for r in chunk}
+    registry_slugs = load_registry().slugs()
+    tally, examples = Tally(), Examples()
+    rejected = []
+    for article in articles:
+        got = results[article.path]
+        if got.get("rejected"):
+            rejected.append((article.path, got["rejected"]))
+        groups = ("all", f"lang:{article.style.language}", f"style:{article.style.name}")
+        for metric, (hit, expected, shown) in dateline_checks(article, got, registry_slugs).items():
+            tally.add(groups, metric, hit)
+            failed = hit if metric in DATELINE_ERROR_METRICS else not hit
+            if failed and metric not in ("date_coverage",):
+                examples.add(
+                    metric,
+                    article.style.name,
+                    {
+                        "path": article.path,
+                        "expected": expected,
+                        "got": shown,
+                        "head": flat(article.text, 120),
+                        "note": f"{article.style.name}, {article.encoding}",
+                    },
+                )
+    picked = examples.picked()
+    summary = {
+        "articles": len(articles),
+        "languages": len(by_language),
+        "agencies": len({a.style.agency for a in articles if a.style.agency}),
+        "styles": len({a.style.name for a in articles}),
+        "encodings": dict(Counter(a.encoding for a in articles).most_common()),
+        "rejected": rejected,
+        "elapsed_seconds": round(elapsed, 1),
+        "registry_slugs": sorted(registry_slugs),
+    }
+    print_datelines(tally, summary, picked)
+    styles = [
+        {
+            "name": s.name,
+            "language": s.language,
+            "agency": s.agency,
+            "marker": s.marker,
+            "states": s.states,
+            "example": next((a.dateline for a in articles if a.style is s), None),
+            "header_example": next((a.header for a in articles if a.style is s), None),
+        }
+        for s in datelines.STYLES
+    ]
+    return {
+        "summary": summary,
+        "metrics": DATELINE_LABELS,
+        "styles": styles,
+        "groups": tally.as_json(),
+        "failure_examples": picked,
+    }
+
+
+DATELINE_COLUMNS = [
+    ("full\ndate", "full_date"),
+    ("wrong\ndate", "wrong_date"),
+    ("m/d", "md"),
+    ("m/d\nwrong", "md_wrong"),
+    ("outlet", "outlet"),
+    ("wrong\noutlet", "wrong_outlet"),
+    ("title", "title_exact"),
+    ("text\nok", "decoded"),
+]
+
+
+def print_datelines(
+    tally: Tally, summary: dict[str, Any], picked: dict[str, list[dict[str, Any]]]
+) -> None:
+    def n(group: str) -> str:
+        return str(tally.get(group, "title_exact")[1])
+
+    console.print(
+        grouped_table(
+            "datelines/ (synthetic): build_article per language (%)",
+            tally,
+            [("lang", tally.groups("lang:")), ("", ["all"])],
+            [*DATELINE_COLUMNS, ("lang", "language")],
+            first_column="lang",
+            render=pct_cell,
+            extra={"n": n},
+        )
+    )
+    style_of = {s.name: s for s in datelines.STYLES}
+
+    def states(group: str) -> str:
+        s = style_of.get(group.split(":", 1)[-1])
+        if s is None:
+            return ""
+        return s.states
+
+    console.print(
+        grouped_table(
+            "datelines/ (synthetic): build_article per dateline style (%; 30 articles a style, "
+            "20 for zh; 'says' = what the opening states: Y year, M month, D day)",
+            tally,
+            [("style", tally.groups("style:")), ("", ["all"])],
+            DATELINE_COLUMNS,
+            first_column="style",
+            render=pct_cell,
+            extra={"says": states},
+        )
+    )
+    console.print("overall (count/measured):", markup=False)
+    for metric, label in DATELINE_LABELS.items():
+        hits, measured = tally.get("all", metric)
+        console.print(
+            f"  {label}: {percent(hits, measured):.2f} % ({hits}/{measured})", markup=False
+        )
+    console.print(
+        f"{summary['articles']} articles, {summary['languages']} languages, "
+        f"{summary['agencies']} agencies, {summary['styles']} styles; encodings "
+        + ", ".join(f"{k} {v}" for k, v in summary["encodings"].items())
+        + f"; rejected {len(summary['rejected'])}; {summary['elapsed_seconds']:.1f} s",
+        markup=False,
+    )
+    console.print(
+        "wrong date / m/d wrong / wrong outlet: lower is better; text ok = decoded text equals "
+        "the original (NFC). 'outlet' counts agencies missing from tasks/outlets.toml as "
+        "misses (outlet_in_registry above leaves them out).",
+        markup=False,
+    )
+    print_failure_examples(picked, DATELINE_LABELS, "datelines/")
+    console.print()
+
+
+# ------------------------------------------------------------ cost of dates + outlets
+
+COST_PASSES = 3
+
+
+def _date_outlet_inputs(raws: list[bytes], registry: Any) -> list[tuple[list[str], list, Any]]:
+    inputs = []
+    for raw in raws:
+        try:
+            text = decode_bytes(raw).text
+        except RejectError:
+            continue
+        layout = split_layout(text, registry)
+        inputs.append((layout.header_lines, layout.chrome_hits, layout.signoff_hit))
+    return inputs
+
+
+def _date_outlet_pass(inputs: list[tuple[list[str], list, Any]], registry: Any) -> float:
+    """Seconds for find_publication_date + detect_outlet over all inputs (nothing else)."""
+    started = time.perf_counter()
+    for header_lines, chrome_hits, signoff_hit in inputs:
+        find_publication_date(header_lines, LATEST_DATE)
+        detect_outlet(
+            header_lines=header_lines,
+            chrome_hits=chrome_hits,
+            signoff_hit=signoff_hit,
+            registry=registry,
+        )
+    return time.perf_counter() - started
+
+
+def evaluate_cost(eval_dir: Path) -> dict[str, Any]:
+    """Per-article cost of the date and outlet steps, best of 3 passes, on wire/ and the
+    synthetic datelines (decoding and layout are done beforehand and not timed)."""
+    registry = load_registry()
+    corpora: dict[str, list[bytes]] = {}
+    if (eval_dir / "wire").is_dir():
+        corpora["wire"] = [p.read_bytes() for p in sorted((eval_dir / "wire").glob("*/*.txt"))]
+    lingua = eval_dir / "lingua-sentences"
+    if lingua.is_dir():
+        zh = datelines.chinese_sentences(eval_dir / "encodings" / "sample-chinese.txt")
+        corpora["datelines"] = [
+            a.raw for a in datelines.build_corpus(lingua, {"zh": zh} if zh else None)
+        ]
+    results: dict[str, Any] = {}
+    table = Table(title="find_publication_date + detect_outlet: cost per article (best of 3)")
+    for column in ("corpus", "articles", "best pass (s)", "ms / article", "all passes (s)"):
+        table.add_column(column, justify="left" if column == "corpus" else "right")
+    total_seconds, total_articles = 0.0, 0
+    for name, raws in corpora.items():
+        inputs = _date_outlet_inputs(raws, registry)
+        passes = [_date_outlet_pass(inputs, registry) for _ in range(COST_PASSES)]
+        best = min(passes)
+        total_seconds += best
+        total_articles += len(inputs)
+        results[name] = {
+            "articles": len(inputs),
+            "best_seconds": round(best, 4),
+            "ms_per_article": round(1000 * best / len(inputs), 4) if inputs else None,
+            "passes_seconds": [round(p, 4) for p in passes],
+        }
+        table.add_row(
+            name,
+            f"{len(inputs):,}",
+            f"{best:.3f}",
+            f"{1000 * best / len(inputs):.3f}" if inputs else "–",
+            ", ".join(f"{p:.3f}" for p in passes),
+        )
+    if total_articles:
+        results["all"] = {
+            "articles": total_articles,
+            "best_seconds": round(total_seconds, 4),
+            "ms_per_article": round(1000 * total_seconds / total_articles, 4),
+        }
+        table.add_row(
+            "all",
+            f"{total_articles:,}",
+            f"{total_seconds:.3f}",
+            f"{1000 * total_seconds / total_articles:.3f}",
+            "",
+            end_section=False,
+        )
+    console.print(table)
+    console.print()
+    return results
+
+
 # --------------------------------------------------------------------------- main
 
 
@@ -675,6 +1055,9 @@ def main(argv: list[str] | None = None) -> int:
         ("mojibake", "mojibake", evaluate_mojibake),
         ("languages", "lingua-sentences", evaluate_languages),
         ("reuters", "reuters", evaluate_reuters),
+        ("wire", "wire", evaluate_wire),
+        ("datelines", "lingua-sentences", evaluate_datelines),
+        ("date_outlet_cost", ".", evaluate_cost),
         ("langdetect_agreement", ".", evaluate_agreement),
     )
     for name, subfolder, evaluate in sections:
