@@ -1,0 +1,65 @@
+"""Readers: one module per format, one contract (`tasks/readers/base.py`), chosen by content.
+
+To add a format, write a module with an object that satisfies `base.Reader` and add one
+line to `READERS` below. The reader whose `sniff` is surest of a file's first bytes reads
+it (the file name is only a hint); `text` reads whatever no other reader claims.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterator
+
+from tasks.errors import RejectError
+from tasks.readers import text
+from tasks.readers.base import Document, Item, Reader, ReadOptions, RecordReject, Stated
+
+READERS: tuple[Reader, ...] = (
+    # one line per format; on equal sniff scores the earlier reader wins
+    text.READER,
+)
+
+SNIFF_BYTES = 65536  # what a reader sees of a file to decide whether it is its format
+
+__all__ = [
+    "READERS",
+    "Document",
+    "Item",
+    "ReadOptions",
+    "Reader",
+    "RecordReject",
+    "Stated",
+    "choose_reader",
+    "read_documents",
+    "reader_named",
+]
+
+
+def choose_reader(head: bytes, filename: str) -> Reader:
+    """The reader surest that a file starting with `head` is its format."""
+    best, best_score = READERS[-1], 0
+    for reader in READERS:
+        score = reader.sniff(head, filename)
+        if score > best_score:
+            best, best_score = reader, score
+    return best
+
+
+def reader_named(name: str) -> Reader:
+    for reader in READERS:
+        if reader.name == name:
+            return reader
+    known = ", ".join(r.name for r in READERS)
+    raise ValueError(f"unknown format {name!r}; known formats: {known}")
+
+
+def read_documents(
+    raw: bytes, filename: str, options: ReadOptions, *, format: str | None = None
+) -> Iterator[Item]:
+    """The documents and rejected records of one file's bytes (or an archive member's)."""
+    reader = reader_named(format) if format else choose_reader(raw[:SNIFF_BYTES], filename)
+    if options.depth > options.max_depth:
+        raise RejectError(
+            "too_deep", f"archives nested deeper than {options.max_depth} (max_depth); not read"
+        )
+    yield from reader.read(io.BytesIO(raw), filename, options)
