@@ -183,3 +183,42 @@ def test_a_file_mixing_utf8_and_a_legacy_code_page(tmp_path):
     raw = (RU + "\n\n").encode("utf-8") + RU.encode("cp1251")
     decoded = decode_bytes(_file(tmp_path, "mixed.txt", raw))
     assert decoded.encoding == "utf_8+cp1251" and decoded.text == f"{RU}\n\n{RU}"
+
+
+def _lossy_mojibake(text: str) -> bytes:
+    """UTF-8 read as cp1252 with U+FFFD for its undefined bytes, then saved as UTF-8."""
+    return text.encode().decode("cp1252", errors="replace").encode()
+
+
+@pytest.mark.parametrize(
+    ("original", "expected"),
+    [
+        # ” is the only reading of â€ + a lost byte that can end a quotation.
+        ("“We are ready,” the minister said. “Talks go on.”", None),
+        ("The envoy called it “useful”.\nNo date was set.", None),
+        # A hyphen (U+2010) joins two letters: the lost byte stays lost.
+        ("A well\u2010known “case” again.", "A well\ufffdknown “case” again."),
+        # A ZWJ between emoji, and right-to-left text (where it may be an RLM): not guessed.
+        ("Family 👨\u200d👩 at “home”.", "Family 👨\ufffd👩 at “home”."),
+        ("قال الوزير “نعم” اليوم", "قال الوزير “نعم\ufffd اليوم"),
+    ],
+)
+def test_lossy_mojibake_restores_a_lost_quote_only_where_nothing_else_fits(
+    tmp_path, original, expected
+):
+    decoded = decode_bytes(_file(tmp_path, "lossy.txt", _lossy_mojibake(original)))
+    assert decoded.mojibake_fixed and decoded.encoding == "utf_8"
+    assert decoded.text == (original if expected is None else expected)
+
+
+def test_encoding_confidence_is_certain_only_when_the_bytes_prove_the_encoding(tmp_path):
+    def confidence(name: str, raw: bytes) -> float | None:
+        return decode_bytes(_file(tmp_path, name, raw)).encoding_confidence
+
+    assert confidence("utf8", RU.encode()) == 1.0
+    assert confidence("bom", b"\xef\xbb\xbf" + RU.encode()) == 1.0
+    assert confidence("utf16", (RU + "\n\n" + RU).encode("utf-16-le")) == 1.0
+    raw = RU.encode()
+    assert 0.9 <= confidence("broken", raw[:100] + b"\xff\xfe\xfa" + raw[100:]) < 1.0
+    for lang, encoding in LEGACY:
+        assert 0.0 < confidence(lang, SAMPLES[lang].encode(encoding)) < 1.0, encoding
