@@ -26,6 +26,7 @@ from tasks.prefect_tasks import (
     process_batch_task,
     publish_task,
 )
+from tasks.readers import ReadOptions
 from tasks.report import summary_markdown
 from tasks.workers import worker_processes
 from warehouse.catalog import ensure_catalog
@@ -76,7 +77,7 @@ def ingest(
         plan = plan_task(
             discovery, wh, root, scratch, settings.force, settings.batch_size, settings.workers
         )
-        context = _batch_context(settings, run_id, root, staging, started_at)
+        context = _batch_context(settings, run_id, root, staging, started_at, plan.documents_file)
         with worker_processes(worker_count(settings, len(plan.batches))):
             results = _run_batches(plan, context)
         links = link_task(wh, staging, run_id, context.options.latest_date)
@@ -124,7 +125,12 @@ def _source_root(source_dir: str, settings: Settings) -> str:
 
 
 def _batch_context(
-    settings: Settings, run_id: str, root: str, staging: Path, started_at: datetime
+    settings: Settings,
+    run_id: str,
+    root: str,
+    staging: Path,
+    started_at: datetime,
+    documents_file: str | None,
 ) -> BatchContext:
     options = EnrichOptions(
         latest_date=(started_at + timedelta(days=1)).date(),  # time zones ahead of UTC
@@ -142,6 +148,16 @@ def _batch_context(
         options=options,
         outlets_file=str(settings.outlets_file) if settings.outlets_file else None,
         storage_options=settings.storage_options,
+        read_options=ReadOptions(
+            latest=options.latest_date,
+            field_map=tuple(sorted(settings.fields.items())),
+            max_document_bytes=settings.max_file_bytes,
+            max_expanded_bytes=settings.max_expanded_bytes,
+            max_members=settings.max_members,
+            max_depth=settings.max_depth,
+        ),
+        formats=tuple(settings.formats.items()),
+        documents_file=documents_file,
     )
 
 

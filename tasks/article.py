@@ -1,4 +1,4 @@
-"""Turn one file's bytes into one `articles` row: decode, layout, date, outlet, language."""
+"""Turn one document into one `articles` row: decode, layout, outlet, language, date."""
 
 from __future__ import annotations
 
@@ -8,11 +8,12 @@ from datetime import date, datetime
 from functools import cache
 from typing import Any
 
-from tasks.dates import find_publication_date
-from tasks.decode import decode_bytes
-from tasks.language import LanguageHint, detect_language
+from tasks.dates import EARLIEST_YEAR, DateInfo, find_publication_date
+from tasks.decode import decode_bytes, decode_text
+from tasks.language import LanguageHint, detect_language, language_code
 from tasks.layout import split_layout
-from tasks.sources import Registry, assign_source, detect_outlet
+from tasks.readers.base import Document, Stated
+from tasks.sources import Registry, SourceTag, assign_source, detect_outlet, outlet_slug
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,15 +39,20 @@ class FileVersion:
     raw_sha256: str
 
 
-def article_id(source_root: str, source_path: str, version: int) -> str:
+def article_id(
+    source_root: str, source_path: str, version: int, record_key: str | None = None
+) -> str:
     """Stable id of one version of one document: re-running an ingest reproduces it."""
-    key = f"{source_root}\0{source_path}\0{version}".encode("utf-8", "surrogatepass")
+    where = source_path if record_key is None else f"{source_path}\0{record_key}"
+    key = f"{source_root}\0{where}\0{version}".encode("utf-8", "surrogatepass")
     return hashlib.sha256(key).hexdigest()[:16]
 
 
-def file_key(source_root: str, source_path: str) -> int:
-    """A signed 64-bit key per file: the views find current versions by joining on it."""
-    digest = hashlib.sha256(f"{source_root}\0{source_path}".encode("utf-8", "surrogatepass"))
+def file_key(source_root: str, source_path: str, record_key: str | None = None) -> int:
+    """A signed 64-bit key per document (per file for a one-article file): the views find
+    current versions by joining on it."""
+    where = source_path if record_key is None else f"{source_path}\0{record_key}"
+    digest = hashlib.sha256(f"{source_root}\0{where}".encode("utf-8", "surrogatepass"))
     return int.from_bytes(digest.digest()[:8], "big", signed=True)
 
 
@@ -57,10 +63,28 @@ def content_sha256(title: str | None, body: str) -> str:
 def build_article(
     raw: bytes, origin: FileVersion, options: EnrichOptions, registry: Registry
 ) -> dict[str, Any]:
-    """All `articles` columns except ingested_at and run_id; raises RejectError."""
-    decoded = decode_bytes(raw)
+    """The `articles` row of a plain text file's bytes; raises RejectError."""
+    return build_document(Document(None, "text", raw=raw), origin, options, registry)
+
+
+def build_document(
+    doc: Document, origin: FileVersion, options: EnrichOptions, registry: Registry
+) -> dict[str, Any]:
+    """All `articles` columns of one document except ingested_at and run_id.
+
+    What the container states is weighed against what the text gives (README, Formats):
+    its title and its publication date win (a field is what the publisher or the database
+    recorded; the text's opening may be a dateline of another day, or no title at all),
+    a crawl date never counts as a publication date, its outlet wins over the text's
+    markers (below the user's overrides), and its language only breaks langdetect's ties.
+    Raises RejectError.
+    """
+    stated = doc.stated
+    decoded = decode_bytes(doc.raw) if doc.raw is not None else decode_text(doc.text or "")
     layout = split_layout(decoded.text, registry)
     detected = detect_outlet(layout.header_lines, layout.chrome_hits, layout.signoff_hit, registry)
+    if stated.outlet and (slug := outlet_slug(stated.outlet, registry)):
+        detected = SourceTag(slug, stated.evidence.get("outlet", "container"))
     outlet = assign_source(
         origin.source_path, detected, options.source_override, dict(options.folder_sources)
     )
@@ -69,22 +93,42 @@ def build_article(
         language_text,
         seed=options.language_seed,
         min_letters=options.language_min_chars,
-        hint=_outlet_hint(registry, outlet.slug),
+        hint=_stated_hint(stated) or _outlet_hint(registry, outlet.slug),
     )
     # The language settles month names that differ between languages ("listopad").
     when = find_publication_date(layout.header_lines, options.latest_date, language.language)
+    published = stated.published
+    if (
+        published is not None
+        and published.year >= EARLIEST_YEAR
+        and published <= (options.latest_date)
+    ):
+        when = DateInfo(
+            published.year,
+            published.month,
+            published.day,
+            published.isoformat(),
+            stated.evidence.get("published", "container"),
+        )
+    title = stated.title.strip() if stated.title and stated.title.strip() else layout.title
+    body = layout.body
+    if title and body.startswith(title):  # the page repeats its headline above the text
+        body = body[len(title) :].lstrip()
+    key = doc.record_key
     return {
-        "article_id": article_id(origin.source_root, origin.source_path, origin.version),
+        "article_id": article_id(origin.source_root, origin.source_path, origin.version, key),
         "source_root": origin.source_root,
         "source_path": origin.source_path,
-        "file_key": file_key(origin.source_root, origin.source_path),
+        "file_key": file_key(origin.source_root, origin.source_path, key),
+        "record_key": key,
+        "format": doc.format,
         "row_kind": "article",
         "version": origin.version,
-        "title": layout.title,
+        "title": title,
         "lede": layout.lede,
-        "body": layout.body,
-        "content_sha256": content_sha256(layout.title, layout.body),
-        "char_count": len(layout.body),
+        "body": body,
+        "content_sha256": content_sha256(title, body),
+        "char_count": len(body),
         "pub_year": when.year,
         "pub_month": when.month,
         "pub_day": when.day,
@@ -96,7 +140,12 @@ def build_article(
         "language_evidence": language.evidence,
         "source": outlet.slug,
         "source_evidence": outlet.evidence,
-        "encoding": decoded.encoding,
+        "url": stated.url,
+        "byline": stated.byline,
+        "section": stated.section,
+        "crawl_date": stated.crawl_date,
+        "encoding": decoded.encoding if doc.raw is not None else None,
+        "encoding_confidence": decoded.encoding_confidence,
         "had_bom": decoded.had_bom,
         "mojibake_fixed": decoded.mojibake_fixed,
         "decode_errors": decoded.decode_errors,
@@ -104,6 +153,14 @@ def build_article(
         "file_size": origin.file_size,
         "file_mtime": origin.file_mtime,
     }
+
+
+def _stated_hint(stated: Stated) -> LanguageHint | None:
+    """The container's language ("en", "de-DE", "English") as langdetect's code."""
+    if not stated.language:
+        return None
+    code = language_code(stated.language)
+    return LanguageHint((code,), stated.evidence.get("language", "container")) if code else None
 
 
 @cache
@@ -118,7 +175,13 @@ def _outlet_hint(registry: Registry, slug: str | None) -> LanguageHint | None:
 
 
 def tombstone(
-    kind: str, source_root: str, source_path: str, version: int, at: datetime, run_id: str
+    kind: str,
+    source_root: str,
+    source_path: str,
+    version: int,
+    at: datetime,
+    run_id: str,
+    record_key: str | None = None,
 ) -> dict[str, Any]:
     """An `articles` row that ends a file's last version: it was deleted or became unusable.
 
@@ -127,7 +190,8 @@ def tombstone(
     return {
         "source_root": source_root,
         "source_path": source_path,
-        "file_key": file_key(source_root, source_path),
+        "file_key": file_key(source_root, source_path, record_key),
+        "record_key": record_key,
         "row_kind": kind,
         "version": version,
         "ingested_at": at,

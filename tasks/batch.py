@@ -13,20 +13,22 @@ import stat
 import time
 import traceback
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from contextlib import ExitStack
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
-from pathlib import Path
+from fnmatch import fnmatch
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 import pyarrow.parquet as pq
 
-from tasks.article import EnrichOptions, FileVersion, build_article, tombstone
+from tasks.article import EnrichOptions, FileVersion, build_document, tombstone
 from tasks.errors import TRANSIENT_REASONS, RejectError
 from tasks.objects import url_reader
 from tasks.plan import BatchRef
 from tasks.quotes import extract_quotes
+from tasks.readers import Document, Item, ReadOptions, RecordReject, read_documents
 from tasks.sources import Registry, load_registry
 from tasks.stories import story_features
 from warehouse.locations import is_url
@@ -53,6 +55,9 @@ class BatchContext:
     options: EnrichOptions
     outlets_file: str | None = None
     storage_options: dict[str, Any] = field(default_factory=dict)  # for object-store sources
+    read_options: ReadOptions | None = None  # field mapping and container limits
+    formats: tuple[tuple[str, str], ...] = ()  # (file-name glob, reader name) overrides
+    documents_file: str | None = None  # Plan.documents_file: live documents of containers
 
 
 @dataclass(slots=True)
@@ -62,6 +67,9 @@ class BatchResult:
     index: int
     planned: int
     counts: Counter[str] = field(default_factory=Counter)
+    # Per document: new, changed, unchanged, deleted, rejected (a one-article file counts
+    # as one document, except when its file is skipped unread).
+    documents: Counter[str] = field(default_factory=Counter)
     bytes_read: int = 0
     seconds: float = 0.0
     pid: int = 0  # the process that did the work
@@ -80,11 +88,13 @@ def process_batch(ref: BatchRef, ctx: BatchContext) -> BatchResult:
     result = BatchResult(index=ref.index, planned=len(planned))
     tables: dict[str, list[dict[str, Any]]] = {name: [] for name in STAGED_TABLES}
     read = _reader(ctx)
+    known = _known_documents(ctx.documents_file, [item["source_path"] for item in planned])
     # Errors reading a file are that file's reject; an OSError getting here is a write's.
     with writing(Path(ctx.staging_dir)), ExitStack() as files:
         parts = _Parts(Path(ctx.staging_dir), ref.index, files)
         for item in planned:
-            outcome = _process_file(item, read, ctx, registry, tables)
+            item["known"] = known.get(item["source_path"], {})
+            outcome = _process_file(item, read, ctx, registry, tables, result.documents)
             result.counts[outcome] += 1
             result.bytes_read += item["file_size"] or 0
             if outcome == "rejected":
@@ -151,20 +161,18 @@ def _process_file(
     ctx: BatchContext,
     registry: Registry,
     tables: dict[str, list[dict[str, Any]]],
+    documents: Counter[str],
 ) -> str:
     """Handle one planned file; return its outcome: new|changed|reprocessed|unchanged|rejected."""
     raw: bytes | None = None
     size, mtime_ns = item["file_size"], item["file_mtime_ns"]
+    was_live = item["prev_article_id"] is not None or bool(item["known"])
     try:
         if item["action"] == "reject":
             raise RejectError(item["problem"], item["problem_message"])
         raw, size, mtime_ns = read(item["path_bytes"])
         raw_sha = hashlib.sha256(raw).hexdigest()
-        if (
-            item["prev_article_id"]
-            and raw_sha == item["prev_raw_sha256"]
-            and (item["action"] != "reprocess")
-        ):
+        if was_live and raw_sha == item["prev_raw_sha256"] and item["action"] != "reprocess":
             tables["file_events"].append(
                 _event(
                     item,
@@ -175,6 +183,7 @@ def _process_file(
                     raw_sha,
                     item["prev_article_id"],
                     item["prev_version"],
+                    documents=len(item["known"]) or None,
                 )
             )
             return "unchanged"
@@ -182,29 +191,211 @@ def _process_file(
         origin = FileVersion(
             ctx.source_root, item["source_path"], version, size, _utc(mtime_ns), raw_sha
         )
-        row = build_article(raw, origin, ctx.options, registry)
+        found = list(_read_documents(raw, item["source_path"], ctx))
+        if _is_one_article(found, item):
+            row = build_document(found[0], origin, ctx.options, registry)
+        else:
+            row = None
     except RejectError as exc:
         return _reject(
-            item, ctx, tables, exc.reason, type(exc).__name__, exc.message, size, mtime_ns, raw
+            item,
+            ctx,
+            tables,
+            exc.reason,
+            type(exc).__name__,
+            exc.message,
+            size,
+            mtime_ns,
+            raw,
+            documents,
         )
     except Exception as exc:  # a bug must not sink the batch: record it and go on
-        where = traceback.extract_tb(exc.__traceback__)[-1]
-        message = f"{exc!r} at {Path(where.filename).name}:{where.lineno}"
         return _reject(
-            item, ctx, tables, "internal_error", type(exc).__name__, message, size, mtime_ns, raw
+            item,
+            ctx,
+            tables,
+            "internal_error",
+            type(exc).__name__,
+            _where(exc),
+            size,
+            mtime_ns,
+            raw,
+            documents,
         )
-    if not item["prev_article_id"]:
+    if not was_live:
         event = "new"
     elif raw_sha == item["prev_raw_sha256"]:
         event = "reprocessed"
     else:
         event = "changed"
+    if row is None:  # a file of many documents
+        if item["prev_article_id"] is not None:  # it was one article: that one is gone
+            _bury(item, ctx, tables, None, version, "deleted")
+            documents["deleted"] += 1
+        live = _process_documents(found, item, origin, ctx, registry, tables, documents)
+        tables["file_events"].append(
+            _event(item, ctx, event, size, mtime_ns, raw_sha, None, version, documents=live)
+        )
+        return event
     tables["articles"].append(row | {"ingested_at": ctx.ingested_at, "run_id": ctx.run_id})
     _add_story_inputs(row, ctx.run_id, tables)
+    documents["new" if event == "new" else "changed"] += 1
+    for key, (doc_version, _sha) in item["known"].items():  # it was a file of many
+        _bury(item, ctx, tables, key, doc_version + 1, "deleted")
+        documents["deleted"] += 1
     tables["file_events"].append(
         _event(item, ctx, event, size, mtime_ns, raw_sha, row["article_id"], version)
     )
     return event
+
+
+def _read_documents(raw: bytes, source_path: str, ctx: BatchContext) -> Iterator[Item]:
+    options = ctx.read_options or ReadOptions(latest=ctx.options.latest_date)
+    name = PurePosixPath(source_path).name
+    forced = next((f for glob, f in ctx.formats if fnmatch(source_path, glob)), None)
+    return read_documents(raw, name, options, format=forced)
+
+
+def _is_one_article(found: list[Item], item: dict[str, Any]) -> bool:
+    """A file that is one article (a text file, one HTML page), as files were before
+    containers: it keeps its one row per file and its article ids."""
+    if len(found) != 1:
+        return False
+    (only,) = found
+    if isinstance(only, RecordReject):
+        raise RejectError(only.reason, only.message)
+    return only.record_key is None
+
+
+def _process_documents(
+    found: list[Item],
+    item: dict[str, Any],
+    origin: FileVersion,
+    ctx: BatchContext,
+    registry: Registry,
+    tables: dict[str, list[dict[str, Any]]],
+    documents: Counter[str],
+) -> int:
+    """The documents of a file of many: a new version for each new or changed one, nothing
+    for one whose content is unchanged, a tombstone for each one gone from the file; a
+    reject row per record that could not be read. Returns how many are live."""
+    known: dict[str, tuple[int, str]] = item["known"]
+    seen: set[str] = set()
+    live = 0
+    for found_item in found:
+        key = found_item.record_key
+        if key is None and isinstance(found_item, Document):
+            key = _content_key(found_item)
+        if key is not None and key in seen:
+            found_item = RecordReject(key, "duplicate_key", f"record key {key!r} occurs twice")
+        if key is not None:
+            seen.add(key)
+        if isinstance(found_item, RecordReject):
+            documents["rejected"] += 1
+            _record_reject(item, ctx, tables, found_item)
+            if key in known:  # it was live: now it is not
+                _bury(item, ctx, tables, key, known[key][0] + 1, "rejected")
+                documents["deleted"] += 1
+            continue
+        previous = known.get(key)
+        version = previous[0] + 1 if previous else 1
+        try:
+            row = build_document(
+                replace(found_item, record_key=key),
+                replace(origin, version=version),
+                ctx.options,
+                registry,
+            )
+        except RejectError as exc:
+            documents["rejected"] += 1
+            _record_reject(item, ctx, tables, RecordReject(key, exc.reason, exc.message))
+            if previous:
+                _bury(item, ctx, tables, key, version, "rejected")
+                documents["deleted"] += 1
+            continue
+        live += 1
+        if previous and previous[1] == row["content_sha256"] and item["action"] != "reprocess":
+            documents["unchanged"] += 1
+            continue
+        documents["changed" if previous else "new"] += 1
+        tables["articles"].append(row | {"ingested_at": ctx.ingested_at, "run_id": ctx.run_id})
+        _add_story_inputs(row, ctx.run_id, tables)
+    for key, (version, _sha) in known.items():
+        if key not in seen:
+            _bury(item, ctx, tables, key, version + 1, "deleted")
+            documents["deleted"] += 1
+    return live
+
+
+def _content_key(doc: Document) -> str:
+    """A record key for a document its reader could not name: a hash of its content."""
+    content = doc.text if doc.text is not None else (doc.raw or b"").decode("utf-8", "replace")
+    return "sha256:" + hashlib.sha256(content.encode()).hexdigest()[:16]
+
+
+def _bury(
+    item: dict[str, Any],
+    ctx: BatchContext,
+    tables: dict[str, list[dict[str, Any]]],
+    key: str | None,
+    version: int,
+    kind: str,
+) -> None:
+    """A tombstone: document `key` of the file (None: the file's one article) is gone."""
+    tables["articles"].append(
+        tombstone(
+            kind,
+            ctx.source_root,
+            item["source_path"],
+            version,
+            ctx.ingested_at,
+            ctx.run_id,
+            record_key=key,
+        )
+    )
+
+
+def _record_reject(
+    item: dict[str, Any],
+    ctx: BatchContext,
+    tables: dict[str, list[dict[str, Any]]],
+    rejected: RecordReject,
+) -> None:
+    tables["rejects"].append(
+        {
+            "run_id": ctx.run_id,
+            "source_root": ctx.source_root,
+            "source_path": item["source_path"],
+            "record_key": rejected.record_key,
+            "reason": rejected.reason,
+            "error_type": "RecordReject",
+            "message": rejected.message,
+            "file_size": item["file_size"],
+            "raw_sha256": None,
+            "rejected_at": ctx.ingested_at,
+        }
+    )
+
+
+def _known_documents(
+    documents_file: str | None, paths: list[str]
+) -> dict[str, dict[str, tuple[int, str]]]:
+    """The live documents of this batch's container files: path -> key -> (version, sha)."""
+    if not documents_file or not paths:
+        return {}
+    table = pq.read_table(documents_file, filters=[("source_path", "in", paths)])
+    known: dict[str, dict[str, tuple[int, str]]] = {}
+    for row in table.to_pylist():
+        known.setdefault(row["source_path"], {})[row["record_key"]] = (
+            row["version"],
+            row["content_sha256"],
+        )
+    return known
+
+
+def _where(exc: Exception) -> str:
+    where = traceback.extract_tb(exc.__traceback__)[-1]
+    return f"{exc!r} at {Path(where.filename).name}:{where.lineno}"
 
 
 def _add_story_inputs(
@@ -276,6 +467,7 @@ def _reject(
     size: int | None,
     mtime_ns: int | None,
     raw: bytes | None,
+    documents: Counter[str],
 ) -> str:
     raw_sha = hashlib.sha256(raw).hexdigest() if raw is not None else None
     tables["rejects"].append(
@@ -293,16 +485,18 @@ def _reject(
     )
     # A live article whose file is only temporarily unreadable stays live: the manifest
     # keeps its last good state and the next run tries again.
-    was_live = item["prev_article_id"] is not None
+    known = item["known"]
+    was_live = item["prev_article_id"] is not None or bool(known)
     if reason in TRANSIENT_REASONS and was_live:
         return "rejected"
+    documents["rejected"] += 1 if not known else 0
     # A file that had an article and is now unusable gets a tombstone: its last version
     # is no longer current. The tombstone takes the next version number.
     version = item["prev_version"] + 1 if was_live else item["prev_version"]
     tables["file_events"].append(
         _event(item, ctx, "rejected", size, mtime_ns, raw_sha, None, version, reason)
     )
-    if was_live:
+    if item["prev_article_id"] is not None:
         tables["articles"].append(
             tombstone(
                 "rejected",
@@ -313,6 +507,10 @@ def _reject(
                 ctx.run_id,
             )
         )
+        documents["deleted"] += 1
+    for key, (doc_version, _sha) in known.items():  # every document of a container
+        _bury(item, ctx, tables, key, doc_version + 1, "rejected")
+        documents["deleted"] += 1
     return "rejected"
 
 
@@ -326,6 +524,8 @@ def _event(
     live_article: str | None,
     version: int | None,
     reason: str | None = None,
+    *,
+    documents: int | None = None,
 ) -> dict[str, Any]:
     return {
         "run_id": ctx.run_id,
@@ -334,6 +534,7 @@ def _event(
         "event": event,
         "article_id": live_article,
         "version": version,
+        "documents": documents,
         "file_size": size,
         "file_mtime_ns": mtime_ns,
         "raw_sha256": raw_sha,

@@ -18,6 +18,7 @@ from tasks.plan import Plan
 from warehouse.storage import Warehouse, commit_run, rows_to_table, write_parquet
 
 OUTCOMES = ("new", "changed", "reprocessed", "unchanged", "rejected")
+DOC_COUNTS = ("docs_new", "docs_changed", "docs_unchanged", "docs_deleted", "docs_rejected")
 MAX_REPORTED_REJECTS = 20
 
 
@@ -42,13 +43,19 @@ class RunSummary:
     deleted: int
     bytes_read: int
     rejects: tuple[tuple[str, str, str], ...]  # the first few: path, reason, message
+    docs_new: int = 0
+    docs_changed: int = 0
+    docs_unchanged: int = 0
+    docs_deleted: int = 0
+    docs_rejected: int = 0
 
     @property
     def ingested(self) -> int:
         return self.new + self.changed + self.reprocessed
 
     def counts(self) -> dict[str, int]:
-        return {k: getattr(self, k) for k in ("discovered", *OUTCOMES, "deleted", "ingested")}
+        keys = ("discovered", *OUTCOMES, "deleted", "ingested", *DOC_COUNTS)
+        return {k: getattr(self, k) for k in keys}
 
     def as_dict(self) -> dict[str, Any]:
         data = asdict(self) | {"ingested": self.ingested}
@@ -72,8 +79,11 @@ def finish_run(
     """Stage deletions and the runs row, verify the accounting identity, then commit."""
     staging = wh.staging_dir(run_id)
     finished_at = datetime.now(UTC)
-    deleted = _stage_deletions(plan, staging, run_id, source_root, finished_at)
+    deleted, buried = _stage_deletions(plan, staging, run_id, source_root, finished_at)
     outcomes = _tally(plan, results)
+    documents: Counter[str] = Counter({"deleted": buried})
+    for result in results:
+        documents.update(result.documents)
     summary = RunSummary(
         run_id=run_id,
         flow_run_id=flow_run_id,
@@ -90,6 +100,8 @@ def finish_run(
         deleted=deleted,
         bytes_read=sum(r.bytes_read for r in results),
         rejects=tuple(rej for r in results for rej in r.rejects)[:MAX_REPORTED_REJECTS],
+        **{f"docs_{k}": documents[k] for k in ("new", "changed", "unchanged", "deleted")},
+        docs_rejected=documents["rejected"],
     )
     run_row = summary.counts() | {
         "run_id": run_id,
@@ -139,10 +151,12 @@ def _tally(plan: Plan, results: list[BatchResult]) -> Counter[str]:
 
 def _stage_deletions(
     plan: Plan, staging: Path, run_id: str, source_root: str, now: datetime
-) -> int:
-    """A `deleted` event per vanished file, and a tombstone for each one that was live."""
+) -> tuple[int, int]:
+    """A `deleted` event per vanished file, and a tombstone for each document that was
+    live (one for a one-article file, one per document of a file of many); returns the
+    files and the documents."""
     if not plan.deleted_file:
-        return 0
+        return 0, 0
     gone = pq.read_table(
         plan.deleted_file, columns=["source_path", "prev_version", "prev_article_id"]
     ).to_pylist()
@@ -165,7 +179,24 @@ def _stage_deletions(
         for g in gone
         if g["live"]
     ]
+    if plan.documents_file:
+        gone_paths = [g["source_path"] for g in gone]
+        documents = pq.read_table(
+            plan.documents_file, filters=[("source_path", "in", gone_paths)]
+        ).to_pylist()
+        tombstones += [
+            tombstone(
+                "deleted",
+                source_root,
+                d["source_path"],
+                d["version"] + 1,
+                now,
+                run_id,
+                record_key=d["record_key"],
+            )
+            for d in documents
+        ]
     write_parquet(rows_to_table(events, "file_events"), staging / "file_events-deleted.parquet")
     if tombstones:
         write_parquet(rows_to_table(tombstones, "articles"), staging / "articles-deleted.parquet")
-    return len(events)
+    return len(events), len(tombstones)

@@ -20,6 +20,14 @@ REASONS = {
     "vanished": "the file disappeared between discovery and reading",
     "io_error": "reading the file failed",
     "internal_error": "a bug in Wirehouse; the message has the traceback summary",
+    # A whole container, or one record of it (then `rejects.record_key` names it):
+    "bad_format": "the file claims a format it does not hold (a Word file that is no export)",
+    "bad_record": "one record of the file is malformed (a broken JSON line, CSV row)",
+    "duplicate_key": "a second record with the key of an earlier one in the same file",
+    "too_deep": "an archive nested deeper than max_depth",
+    "encrypted": "an encrypted archive member",
+    "truncated": "the file or record is cut short (gzip stream, WARC record)",
+    "unsplittable": "an export announces more articles than could be told apart in it",
 }
 
 

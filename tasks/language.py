@@ -232,3 +232,38 @@ def detect_language(
     if letters < min_letters:
         return UNKNOWN
     return LanguageGuess(best.lang, round(float(best.prob), 4), "text")
+
+
+@cache
+def _language_names() -> dict[str, str]:
+    """Language names in English and in themselves ("German", "Deutsch") -> langdetect code,
+    from CLDR through Babel."""
+    from babel import Locale
+
+    names: dict[str, str] = {}
+    for code in _profiles().langlist:
+        locale = Locale.parse({"zh-cn": "zh_Hans", "zh-tw": "zh_Hant", "no": "nb"}.get(code, code))
+        for name in (Locale("en").languages.get(locale.language), locale.get_display_name()):
+            if name:
+                names.setdefault(name.casefold(), code)
+    return names
+
+
+def language_code(stated: str) -> str | None:
+    """langdetect's code for a language as a container states it: "en", "de-DE", "zh_TW",
+    "English", "Deutsch"; None when it is none of langdetect's languages."""
+    value = stated.strip().replace("_", "-")
+    if not value:
+        return None
+    known = set(_profiles().langlist)
+    lowered = value.lower()
+    if lowered in known:
+        return lowered
+    base, _, region = lowered.partition("-")
+    if base == "zh":
+        return "zh-tw" if region in ("tw", "hk", "mo", "hant") else "zh-cn"
+    if base in ("nb", "nn"):
+        return "no"
+    if base in known:
+        return base
+    return _language_names().get(value.casefold())

@@ -108,16 +108,18 @@ def _load(con: duckdb.DuckDBPyConnection, staging: Path, wh: Warehouse) -> None:
     con.execute(
         f"""
         CREATE TEMP TABLE new_articles AS
-        SELECT a.article_id, a.source_root, a.source_path, a.content_sha256, a.source,
-               a.pub_year, a.pub_month, a.pub_day, a.published_date AS stated_date,
+        SELECT a.article_id, a.source_root, a.source_path, a.record_key, a.content_sha256,
+               a.source, a.pub_year, a.pub_month, a.pub_day, a.published_date AS stated_date,
                a.ingested_at, a.file_mtime::DATE AS file_date, f.signature, f.weekday,
                NULL::DATE AS inferred_date, NULL::VARCHAR AS inferred_source,
                NULL::DOUBLE AS inferred_confidence, previous.story_id
         FROM {_staged(wh, staging, "articles")} AS a
         JOIN {_staged(wh, staging, "article_features")} AS f USING (article_id)
         -- A new version of a file stays in the story of the version it replaces.
-        LEFT JOIN (SELECT source_root, source_path, story_id FROM articles) AS previous
-            USING (source_root, source_path)
+        LEFT JOIN (SELECT source_root, source_path, record_key, story_id FROM articles)
+            AS previous ON previous.source_root = a.source_root
+                AND previous.source_path = a.source_path
+                AND previous.record_key IS NOT DISTINCT FROM a.record_key
         WHERE a.row_kind = 'article'"""
     )
     con.execute(
@@ -132,8 +134,8 @@ def _load(con: duckdb.DuckDBPyConnection, staging: Path, wh: Warehouse) -> None:
     con.execute(
         f"""
         CREATE TEMP TABLE old_articles AS
-        SELECT a.article_id, a.source_root, a.source_path, a.content_sha256, a.source,
-               CASE WHEN inferred THEN NULL ELSE a.pub_year END AS pub_year,
+        SELECT a.article_id, a.source_root, a.source_path, a.record_key, a.content_sha256,
+               a.source, CASE WHEN inferred THEN NULL ELSE a.pub_year END AS pub_year,
                a.pub_month, a.pub_day,
                CASE WHEN inferred THEN NULL ELSE a.published_date END AS stated_date,
                a.ingested_at, a.file_mtime::DATE AS file_date, f.signature, f.weekday,
@@ -148,7 +150,9 @@ def _load(con: duckdb.DuckDBPyConnection, staging: Path, wh: Warehouse) -> None:
                    arg_max(date_source, run_id) AS inferred_source,
                    arg_max(date_confidence, run_id) AS inferred_confidence
             FROM {parts_sql(wh, "inferred_dates")} GROUP BY article_id) AS i USING (article_id)
-        ANTI JOIN new_articles AS n USING (source_root, source_path)"""
+        ANTI JOIN new_articles AS n ON n.source_root = a.source_root
+            AND n.source_path = a.source_path
+            AND n.record_key IS NOT DISTINCT FROM a.record_key"""
     )
     con.execute(
         "CREATE TEMP TABLE everyone AS FROM new_articles UNION ALL BY NAME FROM old_articles"

@@ -42,6 +42,9 @@ class Plan:
     deleted_file: str | None  # Parquet of manifest rows whose files are gone
     deleted: int
     batches: tuple[BatchRef, ...]
+    # Parquet of the live documents of files of many documents that this run reads again,
+    # rejects or finds deleted: (source_path, record_key, version, content_sha256).
+    documents_file: str | None = None
 
 
 def batch_rows(to_read: int, batch_size: int, workers: int) -> int:
@@ -97,6 +100,7 @@ def plan_run(
             work_file,
             rows,
         )
+        documents_file = _write_documents(con, scratch / "documents.parquet", source_root)
         deleted = counts.get("delete", 0)
         deleted_file = None
         if deleted:
@@ -118,7 +122,28 @@ def plan_run(
         deleted_file=str(deleted_file) if deleted_file else None,
         deleted=deleted,
         batches=batches,
+        documents_file=documents_file,
     )
+
+
+def _write_documents(con: object, path: Path, source_root: str) -> str | None:
+    """The current documents, by record key, of the container files this run touches; so
+    a batch can tell a document that did not change from one that did or is gone."""
+    columns = {row[0] for row in con.execute("DESCRIBE articles").fetchall()}
+    if "record_key" not in columns:  # a warehouse from before files of many documents
+        return None
+    con.execute(
+        f"""
+        COPY (
+            SELECT a.source_path, a.record_key, a.version, a.content_sha256
+            FROM articles AS a
+            SEMI JOIN classified AS c ON c.source_path = a.source_path
+                AND c.action IN ('check', 'retry', 'reprocess', 'reject', 'delete')
+            WHERE a.source_root = '{_quote_text(source_root)}' AND a.record_key IS NOT NULL
+            ORDER BY a.source_path, a.record_key)
+        TO '{_quote(path)}' (FORMAT parquet)"""
+    ).fetchall()
+    return str(path)
 
 
 _CLASSIFY = """
@@ -173,4 +198,8 @@ def _row_group_sizes(path: Path) -> list[int]:
 
 
 def _quote(path: Path) -> str:
-    return str(path).replace("'", "''")
+    return _quote_text(str(path))
+
+
+def _quote_text(text: str) -> str:
+    return text.replace("'", "''")

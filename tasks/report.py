@@ -14,6 +14,11 @@ COUNT_HELP = {
     "rejected": "files that could not be ingested (see `rejects`)",
     "deleted": "files gone since the last run, marked deleted",
     "ingested": "new + changed + reprocessed",
+    "docs_new": "documents (articles) first seen in the files read",
+    "docs_changed": "documents whose content changed: a new version",
+    "docs_unchanged": "documents of re-read files whose content did not change",
+    "docs_deleted": "documents gone from their file, or with their file",
+    "docs_rejected": "records that could not be read (see `rejects`)",
 }
 
 
@@ -27,7 +32,7 @@ def summary_markdown(summary: RunSummary, links: LinkSummary | None = None) -> s
         f"{(summary.finished_at - summary.started_at).total_seconds():.1f} s, "
         f"{summary.bytes_read / 1e6:.1f} MB read.",
         "",
-        "| count | files | meaning |",
+        "| count | number | meaning |",
         "|---|---:|---|",
         *(f"| {name} | {value:,} | {COUNT_HELP[name]} |" for name, value in counts.items()),
     ]

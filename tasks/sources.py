@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import tomllib
+import unicodedata
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
@@ -12,6 +13,7 @@ from pathlib import Path, PurePosixPath
 BUILTIN_REGISTRY = "outlets.toml"
 MAX_CHROME_CHARS = 80
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
+_DOMAIN = re.compile(r"^[a-z0-9-]+(?:\.[a-z0-9-]+)+$")
 _LANGUAGE = re.compile(r"^[a-z]{2,3}(?:-[a-z]{2,4})?$")  # "ru", "zh-cn" (langdetect's codes)
 
 
@@ -106,6 +108,40 @@ def detect_outlet(
         slug, text = found.popitem()
         return SourceTag(slug, f"dateline:{text}")
     return SourceTag(None, None)
+
+
+def outlet_slug(stated: str, registry: Registry) -> str | None:
+    """The slug for an outlet a container names ("TASS", "The Moscow Times", "www.tass.ru"):
+    the registry outlet whose name or slug it is, else the name itself as a slug
+    ("the-moscow-times"): the container says so, which is evidence enough."""
+    folded = _folded_name(stated)
+    if not folded:
+        return None
+    by_name = _names(registry)
+    if folded in by_name:
+        return by_name[folded]
+    if _DOMAIN.match(folded):  # "reuters.com", "news.bbc.co.uk": a label may be an outlet
+        labels = [by_name[label] for label in folded.split(".") if label in by_name]
+        if len(set(labels)) == 1:
+            return labels[0]
+    slug = re.sub(r"[^a-z0-9]+", "-", folded).strip("-")[:40].strip("-")
+    return slug or None
+
+
+def _folded_name(name: str) -> str:
+    """Lower-case ASCII letters and digits of a name, without accents or 'www.'."""
+    decomposed = unicodedata.normalize("NFKD", name.strip().casefold())
+    ascii_only = "".join(ch for ch in decomposed if ch.isascii())
+    return re.sub(r"^www\.", "", ascii_only).strip()
+
+
+@cache
+def _names(registry: Registry) -> dict[str, str]:
+    names: dict[str, str] = {}
+    for outlet in registry.outlets:
+        for name in (outlet.slug, outlet.name):
+            names.setdefault(_folded_name(name), outlet.slug)
+    return names
 
 
 def assign_source(

@@ -44,8 +44,20 @@ ARTICLES = pa.schema(
         _col(
             "file_key",
             pa.int64(),
-            "64-bit hash of source_root and source_path: the join key of the views.",
+            "64-bit hash of source_root, source_path and record_key: the join key of the views.",
             required=True,
+        ),
+        _col(
+            "record_key",
+            pa.string(),
+            "Which document of a file with many (a JSON id, a URL, an archive member, an "
+            "export's document id or content hash); NULL when the file is one article.",
+        ),
+        _col(
+            "format",
+            pa.string(),
+            "The reader that read it: `text`, `html`, `jsonl`, `warc`, `zip`, `nexis`, … "
+            "(`wirehouse formats`).",
         ),
         _col(
             "row_kind",
@@ -117,7 +129,26 @@ ARTICLES = pa.schema(
             "Why that outlet: `chrome`, `signoff`, "
             "`dateline:<text>`, `folder:<dir>` or `override`.",
         ),
-        _col("encoding", pa.string(), "Encoding the raw bytes were decoded from."),
+        _col("url", pa.string(), "The document's URL, where its container states one."),
+        _col("byline", pa.string(), "Author line, where the container states one."),
+        _col("section", pa.string(), "Section or category, where the container states one."),
+        _col(
+            "crawl_date",
+            UTC_TS,
+            "When a crawler fetched the page (`WARC-Date`): never taken as its publication date.",
+        ),
+        _col(
+            "encoding",
+            pa.string(),
+            "Encoding the raw bytes were decoded from; NULL for text a reader decoded (HTML, "
+            "JSON, exports).",
+        ),
+        _col(
+            "encoding_confidence",
+            pa.float32(),
+            "How sure that choice is, 0-1: 1 for a BOM, valid UTF-8 or UTF-16; for a legacy "
+            "code page (1 - chaos) x plausibility x separation from the closest rival reading.",
+        ),
         _col("had_bom", pa.bool_(), "The file started with a byte-order mark."),
         _col("mojibake_fixed", pa.bool_(), "ftfy repaired mis-decoded text."),
         _col("decode_errors", pa.int32(), "Bytes replaced by U+FFFD while decoding."),
@@ -146,6 +177,11 @@ FILE_EVENTS = pa.schema(
             "The live article version after the event; NULL when the file is rejected or deleted.",
         ),
         _col("version", pa.int32(), "Article version after the event."),
+        _col(
+            "documents",
+            pa.int32(),
+            "For a file of many documents: how many are live after the event; else NULL.",
+        ),
         _col("file_size", pa.int64(), "Size when the event was recorded."),
         _col("file_mtime_ns", pa.int64(), "Modification time (ns) when recorded."),
         _col("raw_sha256", pa.string(), "SHA-256 of the bytes, when read."),
@@ -159,6 +195,11 @@ REJECTS = pa.schema(
         _run_id(),
         _root(),
         _path(),
+        _col(
+            "record_key",
+            pa.string(),
+            "The rejected record of a file of many documents; NULL when the whole file was.",
+        ),
         _col(
             "reason",
             pa.string(),
@@ -192,6 +233,19 @@ RUNS = pa.schema(
         _col("rejected", pa.int64(), "Could not be ingested; see `rejects`.", required=True),
         _col("deleted", pa.int64(), "Gone from the source since the last run.", required=True),
         _col("ingested", pa.int64(), "new + changed + reprocessed.", required=True),
+        _col("docs_new", pa.int64(), "Documents (articles) first seen in the files read."),
+        _col("docs_changed", pa.int64(), "Documents whose content changed: a new version."),
+        _col(
+            "docs_unchanged",
+            pa.int64(),
+            "Documents of changed or forced files whose content did not change (no new row).",
+        ),
+        _col(
+            "docs_deleted",
+            pa.int64(),
+            "Documents gone: removed from their file, or their file deleted or rejected.",
+        ),
+        _col("docs_rejected", pa.int64(), "Records that could not be read; see `rejects`."),
         _col(
             "wirehouse_version", pa.string(), "Wirehouse version that wrote the run.", required=True
         ),

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import hashlib
 import json
 import os
 import secrets
@@ -174,12 +175,21 @@ def ensure_layout(wh: Warehouse) -> None:
 
 
 def _add_new_tables(wh: Warehouse) -> None:
-    """A warehouse from an older version gets an empty part of each table added since."""
+    """A warehouse from an older version gets an empty part of each table added since,
+    and of each table whose columns grew (`articles-init-<columns>.parquet`): the views
+    read parts by name, so a column no committed part has yet is still one they know."""
     init = wh.commits / INIT_RUN_ID
+    if not init.is_dir():
+        return
     for name, schema in TABLES.items():
         part = init / f"{name}-init.parquet"
-        if init.is_dir() and not part.exists():
+        if not part.exists():
             write_parquet(schema.empty_table(), part)
+            continue
+        known = set().union(*(pq.read_schema(f).names for f in init.glob(f"{name}-init*.parquet")))
+        if set(schema.names) - known:
+            columns = hashlib.sha256(",".join(schema.names).encode()).hexdigest()[:8]
+            write_parquet(schema.empty_table(), init / f"{name}-init-{columns}.parquet")
 
 
 def commit_run(wh: Warehouse, run_id: str) -> Path:

@@ -103,7 +103,24 @@ def ingest(
         str | None,
         typer.Option(help="After the run, publish the warehouse to s3://bucket/prefix."),
     ] = None,
-    max_file_bytes: Annotated[int | None, typer.Option(help="Reject larger files.")] = None,
+    max_file_bytes: Annotated[
+        int | None, typer.Option(help="Reject larger files (and larger documents).")
+    ] = None,
+    format: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--format",
+            help="GLOB=FORMAT: read matching files with that reader, whatever their content "
+            "(repeatable; `wirehouse formats` lists them).",
+        ),
+    ] = None,
+    field: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--field",
+            help="OURS=THEIRS: JSON/CSV field mapping, e.g. text=maintext (repeatable).",
+        ),
+    ] = None,
     outlets_file: Annotated[Path | None, typer.Option(help="Extra outlet registry (TOML).")] = None,
     lock_timeout: Annotated[
         float | None, typer.Option(help="Seconds to wait for a running ingest.")
@@ -122,13 +139,15 @@ def ingest(
         raise typer.Exit(2)
     options = IngestOptions(
         source=source,
-        folder_sources=_pairs(folder_source),
+        folder_sources=_pairs(folder_source, "--folder-source", "FOLDER=SLUG"),
         include=include,
         exclude=exclude,
         batch_size=batch_size,
         workers=workers,
         runner=runner,
         max_file_bytes=max_file_bytes,
+        formats=_formats(format),
+        fields=_pairs(field, "--field", "OURS=THEIRS"),
         outlets_file=str(outlets_file) if outlets_file else None,
         lock_timeout=lock_timeout,
         publish_to=publish_to,
@@ -298,16 +317,43 @@ def _local(warehouse: str | None) -> str | None:
     return warehouse
 
 
-def _pairs(items: list[str] | None) -> dict[str, str] | None:
+def _pairs(items: list[str] | None, option: str, shape: str) -> dict[str, str] | None:
     if not items:
         return None
     pairs = {}
     for item in items:
-        folder, sep, slug = item.partition("=")
-        if not sep or not folder or not slug:
-            raise typer.BadParameter(f"{item!r} is not FOLDER=SLUG", param_hint="--folder-source")
-        pairs[folder] = slug
+        key, sep, value = item.partition("=")
+        if not sep or not key or not value:
+            raise typer.BadParameter(f"{item!r} is not {shape}", param_hint=option)
+        pairs[key] = value
     return pairs
+
+
+def _formats(items: list[str] | None) -> dict[str, str] | None:
+    from tasks.readers import READERS
+
+    pairs = _pairs(items, "--format", "GLOB=FORMAT")
+    known = {r.name for r in READERS}
+    for glob, name in (pairs or {}).items():
+        if name not in known:
+            raise typer.BadParameter(
+                f"{glob}={name}: no format {name!r}; known: {', '.join(sorted(known))}",
+                param_hint="--format",
+            )
+    return pairs
+
+
+@app.command()
+def formats() -> None:
+    """List the readers: which files each reads, and what it takes from the container."""
+    from tasks.readers import READERS
+
+    table = Table(title="Readers (chosen by content; --format GLOB=FORMAT overrides)")
+    for column in ("format", "reads", "fields"):
+        table.add_column(column)
+    for reader in READERS:
+        table.add_row(reader.name, reader.description, ", ".join(reader.fields) or "-")
+    console.print(table)
 
 
 def _fail_cleanly(action: Any, *also: type[Exception]) -> Any:
@@ -330,8 +376,8 @@ def _print_summary(summary: dict[str, Any], show: int) -> None:
     from warehouse.storage import Warehouse
 
     counts = Table(title=f"Run {summary['run_id']}", title_justify="left")
-    for column in ("count", "files", "meaning"):
-        counts.add_column(column, justify="right" if column == "files" else "left")
+    for column in ("count", "number", "meaning"):
+        counts.add_column(column, justify="right" if column == "number" else "left")
     for name in COUNT_HELP:
         counts.add_row(name, f"{summary[name]:,}", COUNT_HELP[name])
     console.print(counts)

@@ -77,6 +77,27 @@ class Settings(BaseSettings):
         ge=1,
         description="Files larger than this are rejected (reason 'too_large') unread.",
     )
+    max_expanded_bytes: int = Field(
+        default=2 * 1024**3,
+        ge=1,
+        description="An archive's members together may expand to at most this many bytes.",
+    )
+    max_members: int = Field(
+        default=100_000, ge=1, description="Members of one archive read at most."
+    )
+    max_depth: int = Field(
+        default=3, ge=0, description="Archives inside archives read this deep at most."
+    )
+    formats: dict[str, str] = Field(
+        default_factory=dict,
+        description="File-name glob -> format (`wirehouse formats`): overrides the reader "
+        "chosen by content, e.g. {'*.dat': 'jsonl'}.",
+    )
+    fields: dict[str, str] = Field(
+        default_factory=dict,
+        description="JSON/CSV field mapping, ours -> the dump's, e.g. {'text': 'maintext', "
+        "'published': 'date_publish'}; defaults recognise news-please and Media Cloud.",
+    )
     source: str | None = Field(
         default=None,
         description="Outlet slug forced on every file of the ingest (e.g. 'tass').",
@@ -160,6 +181,15 @@ class IngestOptions(BaseModel):
     )
     max_file_bytes: int | None = Field(
         default=None, ge=1, description="Reject larger files unread (reason 'too_large')."
+    )
+    formats: dict[str, str] | None = Field(
+        default=None,
+        description="File-name glob -> format, overriding the reader chosen by content "
+        "(e.g. {'*.dat': 'jsonl'}); `wirehouse formats` lists them.",
+    )
+    fields: dict[str, str] | None = Field(
+        default=None,
+        description="JSON/CSV field mapping, ours -> the dump's (e.g. {'text': 'maintext'}).",
     )
     outlets_file: str | None = Field(
         default=None, description="Extra outlet registry (TOML) merged over the built-in one."

@@ -11,11 +11,19 @@ import io
 from collections.abc import Iterator
 
 from tasks.errors import RejectError
-from tasks.readers import text
+from tasks.readers import archives, html, records, text, warc
 from tasks.readers.base import Document, Item, Reader, ReadOptions, RecordReject, Stated
 
 READERS: tuple[Reader, ...] = (
     # one line per format; on equal sniff scores the earlier reader wins
+    records.JSONL,
+    records.JSON,
+    records.CSV,
+    archives.ZIP,
+    archives.GZIP,
+    archives.TAR,
+    html.READER,
+    warc.READER,
     text.READER,
 )
 
