@@ -1043,6 +1043,17 @@ def evaluate_cost(eval_dir: Path) -> dict[str, Any]:
 # --------------------------------------------------------------------------- main
 
 
+def _lazy(module: str, function: str) -> Any:
+    """An evaluation of another bench module, imported when it runs."""
+
+    def run(folder: Path) -> Any:
+        import importlib
+
+        return getattr(importlib.import_module(module), function)(folder)
+
+    return run
+
+
 def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
     eval_dir = Path(args[0]) if args else DEFAULT_EVAL_DIR
@@ -1058,6 +1069,10 @@ def main(argv: list[str] | None = None) -> int:
         ("wire", "wire", evaluate_wire),
         ("datelines", "lingua-sentences", evaluate_datelines),
         ("date_outlet_cost", ".", evaluate_cost),
+        ("html", "html", _lazy("bench.eval_html_warc", "evaluate_html")),
+        ("warc", "warc", _lazy("bench.eval_html_warc", "evaluate_warc")),
+        ("dumps", "dumps", _lazy("bench.eval_dumps", "evaluate_dumps")),
+        ("exports", "exports", _lazy("bench.eval_exports", "evaluate_exports")),
         ("langdetect_agreement", ".", evaluate_agreement),
     )
     for name, subfolder, evaluate in sections:

@@ -84,3 +84,10 @@ def test_outlets_toml_example_in_the_readme_loads(tmp_path):
     assert detect_outlet(["ZAGREB, 14. listopada (Hina) - Vlada"], [], None, registry).slug == (
         "hina"
     )
+
+
+def test_formats_table_lists_every_reader():
+    from tasks.readers import formats_markdown
+
+    generated = README.split("<!-- formats:start -->")[1].split("<!-- formats:end -->")[0]
+    assert generated.strip() == formats_markdown().strip()

@@ -179,6 +179,20 @@ def test_page_language_from_html_lang() -> None:
     assert GERMAN[0] in doc.text
 
 
+def test_title_without_the_site_name_around_it() -> None:
+    page = (
+        '<!doctype html><html lang="de"><head><meta charset="utf-8">'
+        '<meta property="og:title" content="Neue Brücke über den Fluss | Stadtanzeiger">'
+        '<meta property="og:site_name" content="Stadtanzeiger"></head><body><main>'
+        + "".join(f"<p>{p}</p>" for p in GERMAN)
+        + "</main></body></html>"
+    )
+    doc = _read_html(page.encode())
+    assert doc.stated.title == "Neue Brücke über den Fluss"
+    assert doc.stated.outlet == "Stadtanzeiger"
+    assert doc.text.startswith("Neue Brücke über den Fluss\n\nDer Stadtrat")
+
+
 def test_html_sniff_by_content_not_by_name() -> None:
     assert html.READER.sniff(b"\xef\xbb\xbf  \n<!DOCTYPE html><html>", "a.txt") == 10
     assert html.READER.sniff(b"<HTML><BODY>x</BODY></HTML>", "a") == 10

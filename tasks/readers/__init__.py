@@ -10,6 +10,8 @@ from __future__ import annotations
 import io
 from collections.abc import Iterator
 
+import tasks.readers.factiva as factiva
+import tasks.readers.nexis as nexis
 from tasks.errors import RejectError
 from tasks.readers import archives, html, records, text, warc
 from tasks.readers.base import Document, Item, Reader, ReadOptions, RecordReject, Stated
@@ -22,6 +24,11 @@ READERS: tuple[Reader, ...] = (
     archives.ZIP,
     archives.GZIP,
     archives.TAR,
+    nexis.DOCX_READER,
+    nexis.HTML_READER,
+    nexis.TXT_READER,
+    factiva.HTML_READER,
+    factiva.XML_READER,
     html.READER,
     warc.READER,
     text.READER,
@@ -38,6 +45,7 @@ __all__ = [
     "RecordReject",
     "Stated",
     "choose_reader",
+    "formats_markdown",
     "read_documents",
     "reader_named",
 ]
@@ -71,3 +79,12 @@ def read_documents(
             "too_deep", f"archives nested deeper than {options.max_depth} (max_depth); not read"
         )
     yield from reader.read(io.BytesIO(raw), filename, options)
+
+
+def formats_markdown() -> str:
+    """The README's table of readers (a test keeps the two in step)."""
+    rows = ["| format | reads | fields it takes from the container |", "|---|---|---|"]
+    for reader in READERS:
+        fields = ", ".join(f"`{f}`" for f in reader.fields) or "–"
+        rows.append(f"| `{reader.name}` | {reader.description} | {fields} |")
+    return "\n".join(rows)

@@ -61,11 +61,11 @@ _AN_LINE = re.compile(rf"^(?:\S{{1,20}}\s+)?({_AN})$")
 _AN_IN_PAGE = re.compile(rf">\s*[^\s<>]{{1,20}}\s+({_AN})\s*<")
 _WORDS = re.compile(r"^\d[\d.,\u00a0 ]*\s*\S{1,12}$")
 _TIME = re.compile(r"^\d{1,2}[:.]\d{2}(?:\s*[AaPp]\.?[Mm]\.?)?(?:\s+\S{1,6})?$")
-_SOURCE_CODE = re.compile(r"^[A-Z0-9]{2,12}$")
 _COPYRIGHT = re.compile(
     r"^\s*(?:copyright|©|\(c\)|\(C\))|all rights reserved|alle rechte|tous droits",
     re.IGNORECASE,
 )
+_COUNTED = re.compile(r"^\d{1,5}\)\s+")
 _PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n|\n(?=[ \t]{2,}\S)")
 
 
@@ -234,6 +234,8 @@ def _display_article(div: object, position: int, latest: date) -> ExportArticle:
     for leaf in _leaves(div):
         text = _text(leaf)
         if leaf.get("id") == "hd":
+            if leaf.xpath('.//*[contains(concat(" ", @class, " "), " counted ")]'):
+                text = _COUNTED.sub("", text)  # "12) Headline": the list's numbering
             article.title = clean(text)
             seen_headline = True
             continue
@@ -280,7 +282,7 @@ def _read_meta(article: ExportArticle, meta: list[str], latest: date) -> None:
             continue
         article.published, article.date_text = published, meta[i]
         rest = [t for t in meta[i + 1 : copyright_at] if not _TIME.match(t)]
-        if rest and not _SOURCE_CODE.match(rest[0]):
+        if rest:  # the source name; its code ("STTEN") follows it
             article.outlet = clean(rest[0])
         break
     article.fields.update({f"line {i + 1}": t for i, t in enumerate(meta)})

@@ -34,6 +34,7 @@ Three readers, one per container (shared machinery and the accounting rule:
 from __future__ import annotations
 
 import io
+import itertools
 import re
 import struct
 import zipfile
@@ -63,6 +64,7 @@ SNIFF_SCORE_DOCX = 40
 SNIFF_SCORE_UNDECIDED_DOCX = 3  # a Word file whose head does not show its content
 SNIFF_SCORE_LEXISNEXIS = 20  # beats the generic HTML reader (10) and plain text (1)
 CENTRED_INDENT = 6  # leading spaces that make a TXT line centred
+PAGE_WIDTH = 80  # the columns of a LexisNexis TXT export
 DATE_ANCHOR_PARAGRAPHS = 4  # a header without centring ends at a date among these
 
 # "1 of 250 DOCUMENTS", "10 von 250 DOKUMENTEN", "Dokument 234 von 456", "1 of 1 DOCUMENT"
@@ -139,14 +141,19 @@ _COPYRIGHT = re.compile(
     r"|tous droits réservés|alle rechten voorbehouden)",
     re.IGNORECASE,
 )
+_BROKEN_OFF = re.compile(r"(?:[,&/-]|\b(?:and|und|et|en|y|e|of|for|the|All))$")
+_CONTINUES = re.compile(
+    r"^(?:all rights reserved|rights reserved|alle rechte vorbehalten|tous droits réservés"
+    r"|alle rechten voorbehouden|gmbh\b|ltd\b|inc\b|llc\b|ag\b|plc\b|limited\b|& co\b)",
+    re.IGNORECASE,
+)
+_NAME_LIKE = re.compile(r"^(?:\S+\s+){0,5}\S+$(?<![.!?:;])")
 _URL_LINE = re.compile(r"^\s*(?:https?://|www\.)\S*\s*$", re.IGNORECASE)
 _LENGTH_LINE = re.compile(r"^\s*\d[\d.,]*\s+(?:words?|wörter|woorden|mots|ord|parole|palabras)\s*$",
                           re.IGNORECASE)  # fmt: skip
 _HAS_DIGIT = re.compile(r"\d")
 _META_DOCUMENTS = re.compile(rb"<META[^>]*\bDOCUMENTS\s*=\s*\"?(\d+)", re.IGNORECASE)
-_DOCFULL = re.compile(
-    r"<DOCFULL>\s*-->(.*?)(?:<!--[^<]*?</DOCFULL>|$)", re.IGNORECASE | re.DOTALL
-)
+_DOCFULL = re.compile(r"<DOCFULL>\s*-->(.*?)(?:<!--[^<]*?</DOCFULL>|$)", re.IGNORECASE | re.DOTALL)
 _FIRST_DOCFULL = re.compile(r"<DOC\s+NUMBER\s*=|<DOCFULL>", re.IGNORECASE)
 _CENTRED_CLASS = re.compile(r"\.([\w-]+)\s*\{[^}]*text-align\s*:\s*center", re.IGNORECASE)
 _CENTRED_STYLE = re.compile(r"text-align\s*:\s*center", re.IGNORECASE)
@@ -238,6 +245,7 @@ class _TocEntry:
     number: int
     title: str
     urn: str | None
+    key: str = ""  # the title without case, spaces or punctuation
     used: bool = False
 
 
@@ -340,43 +348,48 @@ class LexisNexisHtmlReader:
                 "not a LexisNexis export",
             )
         meta_count = int(meta.group(1)) if meta else None
-        return _lexisnexis_parse(
-            blocks, [p.text("\n") for p in header], meta_count, latest, "\n"
-        )
+        return _lexisnexis_parse(blocks, [p.text("\n") for p in header], meta_count, latest, "\n")
 
 
 # -- LexisNexis TXT / HTML ---------------------------------------------------------------
 
 
 def _text_paras(text: str) -> list[_Para]:
-    """Blank-line separated paragraphs; a change between centred and flush lines splits."""
+    """Blank-line separated paragraphs, each centred or flush (see `_centred`); a
+    document counter is a paragraph of its own even when no blank line sets it apart."""
     lines = text.replace("\r\n", "\n").replace("\r", "\n").replace("\f", "\n").split("\n")
     paras: list[_Para] = []
-    current: list[str] = []
-    current_centred = False
+    group: list[str] = []
+
+    def close() -> None:
+        if group:
+            paras.append(_Para([line.strip() for line in group], _centred(group)))
+            group.clear()
+
     for raw_line in lines:
         line = raw_line.expandtabs(8).rstrip()
         if not line.strip():
-            if current:
-                paras.append(_Para(current, current_centred))
-                current = []
-            continue
-        centred = len(line) - len(line.lstrip()) >= CENTRED_INDENT
-        if _COUNTER.match(line):  # a counter is a paragraph of its own, even unspaced
-            if current:
-                paras.append(_Para(current, current_centred))
-            paras.append(_Para([line.strip()], centred))
-            current = []
-            continue
-        if current and centred != current_centred:
-            paras.append(_Para(current, current_centred))
-            current = []
-        if not current:
-            current_centred = centred
-        current.append(line.strip())
-    if current:
-        paras.append(_Para(current, current_centred))
+            close()
+        elif _COUNTER.match(line):
+            close()
+            paras.append(_Para([line.strip()], True))
+        else:
+            group.append(line)
+    close()
     return paras
+
+
+def _centred(lines: list[str]) -> bool:
+    """A TXT paragraph is centred when one of its lines is indented and every line sits
+    in the middle of the export's 80 columns (a full-width line fits any centring)."""
+    indents = [len(line) - len(line.lstrip()) for line in lines]
+    if max(indents) < CENTRED_INDENT:
+        return False
+    for line, left in zip(lines, indents, strict=True):
+        right = PAGE_WIDTH - len(line)
+        if left < CENTRED_INDENT and abs(left - right) > 2:
+            return False
+    return True
 
 
 def _html_paras(markup: str, centred_classes: set[str]) -> list[_Para]:
@@ -505,26 +518,30 @@ def _has_fields(paras: list[_Para]) -> bool:
 
 
 def _header_items(paras: list[_Para]) -> list[tuple[str, bool]]:
-    """The header's lines as (text, is_copyright); a copyright line takes the rest of
-    its paragraph with it ("Copyright 2009 …, All" / "Rights Reserved")."""
+    """The header's lines as (text, is_copyright). A line continues the one before when
+    that one breaks off ("…, All" / "Rights Reserved", "… Communications and" /
+    "Transportation Law") or it is a rights notice or company suffix."""
     items: list[tuple[str, bool]] = []
     for para in paras:
-        for k, line in enumerate(para.lines):
-            if _COPYRIGHT.match(line):
-                items.append((" ".join(para.lines[k:]), True))
-                break
-            items.append((line.strip(), False))
+        previous: str | None = None
+        for line in para.lines:
+            line = line.strip()
+            if previous is not None and (_BROKEN_OFF.search(previous) or _CONTINUES.match(line)):
+                text, is_copyright = items[-1]
+                items[-1] = (f"{text} {line}", is_copyright)
+            else:
+                items.append((line, bool(_COPYRIGHT.match(line))))
+            previous = line
     return items
 
 
-def _lexisnexis_article(
-    block: _Block, position: int, latest: date, sep: str
-) -> ExportArticle:
+def _lexisnexis_article(block: _Block, position: int, latest: date, sep: str) -> ExportArticle:
     article = ExportArticle(position=position, counter=block.counter)
     paras = block.paras
     header: list[_Para] = []
     start = 0
-    first_field = next((i for i, p in enumerate(paras) if _label(p)), len(paras))
+    fields = [None if p.centred else _label(p) for p in paras]  # centred lines are no fields
+    first_field = next((i for i, f in enumerate(fields) if f), len(paras))
     if not any(p.centred for p in paras[:first_field]):
         # No centring (a hand-made or re-saved export): the header ends at a date line.
         for j, para in enumerate(paras[: min(first_field, DATE_ANCHOR_PARAGRAPHS)]):
@@ -537,8 +554,8 @@ def _lexisnexis_article(
     in_body = False
     absorb: str | None = None
     body: list[str] = []
-    for para in paras[start:]:
-        found = _label(para)
+    for index in range(start, len(paras)):
+        para, found = paras[index], fields[index]
         if found is not None:
             label, target, value = found
             absorb = None
@@ -570,6 +587,18 @@ def _lexisnexis_article(
             if "length" not in values and _LENGTH_LINE.match(para.text(" ")):
                 values["length"] = para.text(" ")
                 continue
+            following = fields[index + 1] if index + 1 < len(paras) else None
+            if (
+                title_para is not None
+                and "subtitle" not in values
+                and following is not None
+                and following[1] != "body"
+                and _NAME_LIKE.match(para.text(" "))
+            ):
+                # a short line between the headline and the fields: the byline of
+                # exports that do not label it ("VAN ONZE CORRESPONDENT")
+                values["subtitle"] = para.text(" ")
+                continue
             in_body = True
         if para.centred and _COPYRIGHT.match(para.lines[0]):
             continue
@@ -584,7 +613,9 @@ def _lexisnexis_article(
     hint = language_code(article.language)
     _read_header(article, items, latest, hint)
     article.title = clean(values.get("title")) or clean(title_para)
-    article.byline = clean(values.get("byline")) or clean(values.get("author"))
+    article.byline = (
+        clean(values.get("byline")) or clean(values.get("author")) or clean(values.get("subtitle"))
+    )
     article.section = clean(values.get("section"))
     article.length = word_count(values.get("length"))
     article.body = paragraphs_text(body)
@@ -648,10 +679,7 @@ def _announced(
     if header is not None:
         positions, label = header
         global_numbers = sum(1 for n, _ in known if n in positions and n > len(positions))
-        if global_numbers:
-            expected = sorted(positions)
-        else:
-            expected = list(range(1, len(positions) + 1))
+        expected = sorted(positions) if global_numbers else list(range(1, len(positions) + 1))
         return len(positions), f"header '{label}'", expected if known else []
     if series is not None:
         total, expected = series
@@ -687,7 +715,7 @@ def _series(known: list[tuple[int, int]]) -> tuple[int, list[int]] | None:
     if share < _SERIES_SHARE * len(known):
         return None
     numbers = [n for n, t in known if t == total]
-    if any(b <= a for a, b in zip(numbers, numbers[1:], strict=False)) or numbers[-1] > total:
+    if any(b <= a for a, b in itertools.pairwise(numbers)) or numbers[-1] > total:
         return None
     return total, list(range(numbers[0], total + 1))
 
@@ -845,10 +873,9 @@ def _toc(cover: list[_DocxPara]) -> list[_TocEntry]:
         m = _TOC_ENTRY.match(para.text.strip())
         if not m:
             continue
-        urn = next(
-            (u.group() for link in para.links if (u := _CONTENT_ITEM.search(link))), None
-        )
-        entries.append(_TocEntry(int(m.group(1)), " ".join(m.group(2).split()), urn))
+        urn = next((u.group() for link in para.links if (u := _CONTENT_ITEM.search(link))), None)
+        title = " ".join(m.group(2).split())
+        entries.append(_TocEntry(int(m.group(1)), title, urn, _TITLE_KEY.sub("", title.casefold())))
     return entries
 
 
@@ -863,9 +890,10 @@ def _toc_id(toc: list[_TocEntry], title: str | None) -> str | None:
         for entry in toc:
             if entry.used:
                 continue
-            other = _TITLE_KEY.sub("", entry.title.casefold())
+            other = entry.key
             if other == key or (
-                not exact and min(len(other), len(key)) >= 20
+                not exact
+                and min(len(other), len(key)) >= 20
                 and (other.startswith(key) or key.startswith(other))
             ):
                 entry.used = True
