@@ -542,7 +542,7 @@ def test_zip_bomb_is_stopped_with_bounded_memory():
         _, peak = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()
-    assert peak < 8_000_000
+    assert peak < 12_000_000  # far below the 30 MB it would expand to
     assert _keys(items) == [("first.txt", "first.txt")]
     assert [(r.record_key, r.reason) for r in rejects(items)] == [
         ("bomb.txt", "too_large"),
@@ -561,7 +561,7 @@ def test_gzip_and_tgz_bombs_are_stopped_while_decompressing(kind):
         _, peak = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()
-    assert peak < 8_000_000
+    assert peak < 12_000_000  # far below the 30 MB it would expand to
     assert not docs(items)
     (bomb,) = rejects(items)
     assert bomb.reason == "too_large" and "zip bomb?" in bomb.message
