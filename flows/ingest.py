@@ -21,6 +21,7 @@ from tasks.prefect_tasks import (
     commit_task,
     compact_task,
     discover_task,
+    index_task,
     link_task,
     plan_task,
     process_batch_task,
@@ -93,12 +94,13 @@ def ingest(
             results,
             version("wirehouse"),
         )
+        indexed = index_task(wh)  # after the commit; see warehouse/search.py
         shutil.rmtree(scratch, ignore_errors=True)
         if settings.publish_to:
             publish_task(wh, Published(settings.publish_to, settings.storage_options))
     create_markdown_artifact(
         key="ingest-summary",
-        markdown=summary_markdown(summary, links),
+        markdown=summary_markdown(summary, links, indexed),
         description=f"Counts of ingest run {run_id}",
     )
     return summary.as_dict()

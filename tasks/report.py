@@ -22,7 +22,9 @@ COUNT_HELP = {
 }
 
 
-def summary_markdown(summary: RunSummary, links: LinkSummary | None = None) -> str:
+def summary_markdown(
+    summary: RunSummary, links: LinkSummary | None = None, indexed: int | None = None
+) -> str:
     """Markdown for the per-run Prefect artifact: counts, stories, then the first rejects."""
     counts = summary.counts()
     lines = [
@@ -43,6 +45,7 @@ def summary_markdown(summary: RunSummary, links: LinkSummary | None = None) -> s
             f"a story, {links.duplicates:,} exact duplicates, "
             f"{links.inferred_dates:,} dates inferred.",
         ]
+    lines += [] if indexed is None else ["", f"Search index: {indexed:,} articles after the run."]
     if summary.rejects:
         lines += ["", "#### Rejected files", "", "| file | reason | message |", "|---|---|---|"]
         lines += [

@@ -179,16 +179,176 @@ def query(
     write: Annotated[
         bool, typer.Option("--write", help="Allow statements that write, attach or set.")
     ] = False,
+    search: Annotated[
+        str | None,
+        typer.Option(
+            "--search",
+            help="Full-text query; its hits are the relation hits(article_id, score, snippet).",
+        ),
+    ] = None,
 ) -> None:
     """Run SQL against the warehouse (read-only unless --write) and print the result."""
     from warehouse.catalog import run_query
 
     if sql.endswith(".sql") and Path(sql).is_file():
         sql = Path(sql).read_text(encoding="utf-8")
+    if search is not None:
+        from warehouse.search import query_with_hits
+
+        columns, rows = _fail_one_line(
+            lambda: query_with_hits(_warehouse(_local(warehouse)), search, sql, list(param or []))
+        )
+        _emit(columns, rows, fmt, limit)
+        return
     columns, rows = _fail_cleanly(
         lambda: run_query(_warehouse(warehouse), sql, list(param or []), write=write)
     )
     _emit(columns, rows, fmt, limit)
+
+
+class CountBy(StrEnum):
+    month = "month"
+    week = "week"
+    source = "source"
+    language = "language"
+
+
+@app.command()
+def search(
+    text: Annotated[
+        str,
+        typer.Argument(
+            help='Words, "phrases", AND/OR/NOT (or -word), prefixes (sanction*), (groups).'
+        ),
+    ],
+    warehouse: WarehouseOption = None,
+    source: Annotated[str | None, typer.Option(help="Only this outlet.")] = None,
+    language: Annotated[str | None, typer.Option(help="Only this language (en, ru, …).")] = None,
+    date_from: Annotated[
+        str | None, typer.Option("--from", help="Published on or after (YYYY-MM-DD).")
+    ] = None,
+    date_to: Annotated[
+        str | None, typer.Option("--to", help="Published on or before (YYYY-MM-DD).")
+    ] = None,
+    limit: Annotated[int, typer.Option(help="Most hits printed.")] = 20,
+    fmt: FormatOption = OutputFormat.table,
+    count_by: Annotated[
+        CountBy | None, typer.Option(help="Print hit counts per month, week, source or language.")
+    ] = None,
+    plot: Annotated[
+        Path | None, typer.Option(help="With --count-by month|week: draw the series per outlet.")
+    ] = None,
+) -> None:
+    """Full-text search of the current articles: ranked hits with a snippet, or counts."""
+    from warehouse.search import Filters, Searcher, SearchError
+
+    def run() -> tuple[list[str], list[tuple[Any, ...]]]:
+        filters = Filters(source, language, _day(date_from, "--from"), _day(date_to, "--to"))
+        searcher = Searcher(_warehouse(_local(warehouse)))
+        if count_by is not None:
+            if plot is not None:
+                from warehouse.search import plot_counts
+
+                rows = searcher.count_by(text, count_by.value, filters, per_source=True)
+                plot_counts(rows, text, count_by.value, plot)
+                errors.print(f"plotted {len(rows):,} points to {plot}", highlight=False)
+            rows = searcher.count_by(text, count_by.value, filters)
+            return [count_by.value, "hits"], rows
+        if plot is not None:
+            raise SearchError("--plot needs --count-by")
+        result = searcher.search(text, filters, limit=limit)
+        if result.behind:
+            errors.print(
+                f"note: the index reflects run {result.run_id}; {len(result.behind)} later "
+                "run(s) are not in it yet (the next ingest or `wirehouse reindex` adds them)",
+                highlight=False,
+            )
+        if fmt is OutputFormat.table:
+            errors.print(f"{result.total:,} articles match", highlight=False)
+        columns = ["score", "source", "date", "title", "snippet", "article_id"]
+        return columns, [
+            (h.score, h.source, h.published_date, h.title, h.snippet, h.article_id)
+            for h in result.hits
+        ]
+
+    columns, rows = _fail_one_line(run)
+    if fmt is OutputFormat.table and count_by is None:
+        _emit_hits(columns, rows)
+    else:
+        _emit(columns, rows, fmt, limit=max(limit, len(rows)))
+
+
+def _fail_one_line(action: Any) -> Any:
+    """`_fail_cleanly`, with a search error always on one line (it quotes the query)."""
+    from warehouse.search import SearchError
+
+    def guarded() -> Any:
+        try:
+            return action()
+        except SearchError as exc:
+            message = " ".join(str(exc).split())
+            errors.print(f"[red]error:[/red] {message}", highlight=False, soft_wrap=True)
+            raise typer.Exit(1) from None
+
+    return _fail_cleanly(guarded)
+
+
+def _day(value: str | None, option: str) -> Any:
+    from datetime import date
+
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        errors.print(f"[red]error:[/red] {option} {value!r} is not a date (YYYY-MM-DD)")
+        raise typer.Exit(2) from None
+
+
+def _emit_hits(columns: list[str], rows: list[tuple[Any, ...]]) -> None:
+    """Hits as a table, matches in the snippet in bold."""
+    import re
+
+    from rich.text import Text
+
+    table = Table()
+    for column in ("score", "source", "date", "title", "snippet"):
+        table.add_column(column, overflow="fold")
+    for score, source, day, title, snippet, _ in rows:
+        text = Text()
+        for i, piece in enumerate(re.split(r"\*\*", snippet)):
+            text.append(piece, style="bold reverse" if i % 2 else None)
+        table.add_row(f"{score:.2f}", source or "∅", str(day or "∅"), title or "∅", text)
+    console.print(table)
+
+
+@app.command()
+def reindex(
+    warehouse: WarehouseOption = None,
+    lock_timeout: Annotated[
+        float, typer.Option(help="Seconds to wait for a running ingest.")
+    ] = 600,
+) -> None:
+    """Rebuild the search index from the warehouse's tables (a new generation)."""
+    from warehouse.search import update_index
+    from warehouse.storage import writer_lock
+
+    wh = _warehouse(_local(warehouse))
+
+    def run() -> Any:
+        if not wh.exists():
+            from warehouse.storage import WarehouseError
+
+            raise WarehouseError(f"no warehouse at {wh.root}")
+        with writer_lock(wh, "reindex", lock_timeout):
+            return update_index(wh, rebuild=True)
+
+    summary = _fail_cleanly(run)
+    console.print(
+        f"Search index rebuilt: {summary.documents:,} articles (run {summary.run_id}) "
+        f"in {summary.seconds:.1f}s.",
+        highlight=False,
+    )
 
 
 @app.command()
