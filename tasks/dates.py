@@ -57,7 +57,8 @@ _HEADER_WORDS = (
     "tarih", "yayınlanma tarihi", "yayın tarihi", "datum objave", "objavljeno", "közzétéve",
     "日期", "发布时间", "發佈時間", "发布日期", "發布日期", "时间", "時間", "掲載日", "配信日",
     "公開日", "게시일", "등록일", "입력", "기사입력", "تاريخ", "تاريخ النشر", "تاریخ",
-    "تاریخ انتشار", "תאריך", "วันที่", "ngày đăng", "tanggal", "tarikh",
+    "تاریخ انتشار", "نشر في", "תאריך", "פורסם", "פורסם ב", "วันที่", "ngày đăng", "tanggal",
+    "tarikh", "diterbitkan", "julkaistu", "publicerad", "gepubliceerd", "publikováno",
 )  # fmt: skip
 # Year words news copy writes after a year that CLDR's date patterns do not have.
 _YEAR_WORDS = ("года", "год", "г", "року", "рік", "р", "r", "roku", "godine", "god", "yılı", "năm")
@@ -93,14 +94,17 @@ def find_publication_date(lines: list[str], latest: date, language: str | None =
     `language` (langdetect's code) settles month names that differ between languages.
     """
     for line in lines[:HEADER_LINES]:
-        found = match_dateline(line[:HEADER_CHARS], language)
+        found = match_dateline(line[:HEADER_CHARS], language, latest)
         if found is not None:
             return _validated(found, latest)
     return NO_DATE
 
 
-def match_dateline(line: str, language: str | None = None) -> DateInfo | None:
-    """Parse a dateline or date header in `line`, without validating the calendar."""
+def match_dateline(
+    line: str, language: str | None = None, latest: date | None = None
+) -> DateInfo | None:
+    """Parse a dateline or date header in `line`, without validating the calendar.
+    `latest` places a two-digit year in its century (without it, the year stays None)."""
     original = line.strip()
     if not _HAS_DIGIT.search(original):
         return None
@@ -116,7 +120,7 @@ def match_dateline(line: str, language: str | None = None) -> DateInfo | None:
             m = pattern.match(stripped, start)
             if m is None:
                 continue
-            found = _in_place(stripped, opening, m, grammar, language)
+            found = _in_place(stripped, opening, m, grammar, language, latest)
             if found is not None:
                 return replace(found, text=original[: len(found.text)])
     return None
@@ -398,6 +402,8 @@ def _grammar() -> _Grammar:
         r"(?<!\d)(?P<ny>\d{4})(?P<nsep>[-./])\s?(?P<nm>\d{1,2})(?P=nsep)\s?(?P<nd>\d{1,2})(?!\d)\.?"
         r"|(?<!\d)(?P<na>\d{1,2})(?P<asep>[-./])\s?(?P<nb>\d{1,2})(?P=asep)\s?(?P<nay>\d{4})"
         rf"(?!\d){after_year}"
+        # "פורסם: 04.01.14": a two-digit year, only in a header (see _in_place)
+        r"|(?<!\d)(?P<sa>\d{1,2})(?P<ssep>[./])(?P<sb>\d{1,2})(?P=ssep)(?P<sy>\d{2})(?![\d.])"
     )
     # "2012年5月31日（木）", "2018. február 14., szerda": the weekday may follow the date.
     then_weekday = (
@@ -441,7 +447,12 @@ def _grammar() -> _Grammar:
 
 
 def _in_place(
-    line: str, opening: int, m: re.Match[str], grammar: _Grammar, language: str | None
+    line: str,
+    opening: int,
+    m: re.Match[str],
+    grammar: _Grammar,
+    language: str | None,
+    latest: date | None,
 ) -> DateInfo | None:
     """The date of match `m` if the line's layout makes it the publication date."""
     start, end = m.span()
@@ -454,7 +465,9 @@ def _in_place(
         label = _context(line, opening, start, end, grammar, numeric=numeric)
     if label is None:
         return None
-    parts = _parts(m, grammar, language, weekday)
+    if groups.get("sa") is not None and label != "header":
+        return None  # a two-digit year is read only where a header says it is a date
+    parts = _parts(m, grammar, language, weekday, latest)
     if parts is None:
         return None
     year, month, day = parts
@@ -508,6 +521,12 @@ def _context(
     return None
 
 
+def _century(two_digits: int, latest: date) -> int:
+    """The latest year up to `latest` that ends in these two digits: 14 -> 2014, 97 -> 1997."""
+    year = latest.year - latest.year % 100 + two_digits
+    return year if year <= latest.year else year - 100
+
+
 def _after_weekday(m: re.Match[str]) -> int:
     """Where the date proper starts in a match that begins with a weekday name."""
     return min(
@@ -518,7 +537,11 @@ def _after_weekday(m: re.Match[str]) -> int:
 
 
 def _parts(
-    m: re.Match[str], grammar: _Grammar, language: str | None, weekday_name: str | None
+    m: re.Match[str],
+    grammar: _Grammar,
+    language: str | None,
+    weekday_name: str | None,
+    latest: date | None,
 ) -> tuple[int | None, int, int] | None:
     """(year, month, day) of a date match; None when a name or an order is unclear."""
     vocab = _vocabulary()
@@ -531,6 +554,12 @@ def _parts(
             return None
         month, day = resolved
         year = int(groups["nay"])
+    elif "sa" in groups:
+        resolved = _numeric_order(int(groups["sa"]), int(groups["sb"]), groups["ssep"], language)
+        if resolved is None:
+            return None
+        month, day = resolved
+        year = _century(int(groups["sy"]), latest) if latest else None
     else:
         (name,) = (v for k, v in groups.items() if k.startswith("mon"))
         month = _month(name, m.re is grammar.typo_dates, language)

@@ -179,3 +179,12 @@ def test_the_vocabulary_comes_from_cldr_for_every_language():
             assert ours.get(folded) == number, (language, name)
             # Unambiguous names are known without the language too.
             assert names.get(folded, number) == number
+
+
+def test_a_two_digit_year_is_read_only_in_a_header_and_placed_in_its_latest_century():
+    assert parsed("פורסם: 04.01.14 , 13:53") == (2014, 1, 4)  # Hebrew "Published:"
+    assert parsed("Published: 27.06.97") == (1997, 6, 27)
+    assert parsed("04.01.14") == (2014, 1, 4)  # a line that is only a date stamp
+    assert find_publication_date(["Published: 01.01.27"], TODAY).published == date(1927, 1, 1)
+    for line in ("MOSCOW, 28.07.17 - Talks", "Version 1.2.14 released", "Score 3.1.14 in"):
+        assert find_publication_date([line], TODAY).month is None, line
