@@ -568,9 +568,10 @@ def _print_summary(summary: dict[str, Any], show: int) -> None:
 
 
 # A date without a year shows as ????-MM-DD: the month and day are known, the year is not.
-# An inferred date (from the article's story or a weekday clue) shows as ≈YYYY-MM-DD.
+# A date inferred from the article's story (confidence >= 0.8) shows as ≈YYYY-MM-DD.
+# A document of a file of many shows as `path #record_key`.
 _LANDED_SQL = """
-SELECT source_path, source,
+SELECT source_path || coalesce(' #' || record_key, '') AS document, source,
        coalesce(CASE WHEN date_source LIKE 'inferred:%' THEN '≈' ELSE '' END
                     || CAST(published_date AS VARCHAR),
                 CASE WHEN pub_month IS NOT NULL THEN
@@ -578,7 +579,7 @@ SELECT source_path, source,
                     || lpad(CAST(pub_month AS VARCHAR), 2, '0') || '-'
                     || coalesce(lpad(CAST(pub_day AS VARCHAR), 2, '0'), '??') END) AS date,
        language, title
-FROM articles WHERE run_id = ? ORDER BY source_path LIMIT ?
+FROM articles WHERE run_id = ? ORDER BY source_path, record_key NULLS FIRST LIMIT ?
 """
 
 
