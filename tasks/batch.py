@@ -8,12 +8,13 @@ names derived from the batch index, so a retried batch overwrites rather than du
 from __future__ import annotations
 
 import hashlib
+import itertools
 import os
 import stat
 import time
 import traceback
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
@@ -28,7 +29,17 @@ from tasks.errors import TRANSIENT_REASONS, RejectError
 from tasks.objects import url_reader
 from tasks.plan import BatchRef
 from tasks.quotes import extract_quotes
-from tasks.readers import Document, Item, ReadOptions, RecordReject, read_documents
+from tasks.readers import (
+    SNIFF_BYTES,
+    STREAMING,
+    Document,
+    Item,
+    ReadOptions,
+    RecordReject,
+    choose_reader,
+    read_documents,
+    reader_named,
+)
 from tasks.sources import Registry, load_registry
 from tasks.stories import story_features
 from warehouse.locations import is_url
@@ -94,7 +105,15 @@ def process_batch(ref: BatchRef, ctx: BatchContext) -> BatchResult:
         parts = _Parts(Path(ctx.staging_dir), ref.index, files)
         for item in planned:
             item["known"] = known.get(item["source_path"], {})
-            outcome = _process_file(item, read, ctx, registry, tables, result.documents)
+            outcome = _process_file(
+                item,
+                read,
+                ctx,
+                registry,
+                tables,
+                result.documents,
+                lambda: parts.write(tables, at_least=FLUSH_ROWS),
+            )
             result.counts[outcome] += 1
             result.bytes_read += item["file_size"] or 0
             if outcome == "rejected":
@@ -162,14 +181,21 @@ def _process_file(
     registry: Registry,
     tables: dict[str, list[dict[str, Any]]],
     documents: Counter[str],
+    flush: Callable[[], None] = lambda: None,
 ) -> str:
-    """Handle one planned file; return its outcome: new|changed|reprocessed|unchanged|rejected."""
+    """Handle one planned file; return its outcome: new|changed|reprocessed|unchanged|rejected.
+
+    `flush` writes out the rows held so far (a large container's documents do not all
+    wait in memory for the end of the file)."""
     raw: bytes | None = None
     size, mtime_ns = item["file_size"], item["file_mtime_ns"]
     was_live = item["prev_article_id"] is not None or bool(item["known"])
     try:
         if item["action"] == "reject":
             raise RejectError(item["problem"], item["problem_message"])
+        streamed = _stream(item, ctx)
+        if streamed is not None:  # a large container, read a record at a time from disk
+            return _process_stream(item, streamed, ctx, registry, tables, documents, flush)
         raw, size, mtime_ns = read(item["path_bytes"])
         raw_sha = hashlib.sha256(raw).hexdigest()
         if was_live and raw_sha == item["prev_raw_sha256"] and item["action"] != "reprocess":
@@ -249,11 +275,142 @@ def _process_file(
     return event
 
 
+@dataclass(frozen=True, slots=True)
+class _Streamed:
+    path: bytes
+    reader: str
+    size: int
+    mtime_ns: int
+    raw_sha: str
+
+
+def _stream(item: dict[str, Any], ctx: BatchContext) -> _Streamed | None:
+    """A local file over max_file_bytes whose reader streams (JSON Lines, CSV, WARC,
+    archives): hashed a chunk at a time, then read record by record instead of whole.
+    None for every other file (read whole as before, or refused as too large)."""
+    size = item["file_size"] or 0
+    if size <= ctx.max_file_bytes or is_url(ctx.source_root) or item["action"] == "reject":
+        return None
+    path = os.path.join(os.fsencode(ctx.source_root), item["path_bytes"])
+    try:
+        with open(path, "rb") as handle:
+            head = handle.read(SNIFF_BYTES)
+            forced = _forced_format(item["source_path"], ctx)
+            reader = forced or choose_reader(head, PurePosixPath(item["source_path"]).name).name
+            if reader not in STREAMING:
+                return None
+            limit = ctx.read_options or ReadOptions(latest=ctx.options.latest_date)
+            if size > limit.max_expanded_bytes:
+                raise RejectError(
+                    "too_large",
+                    f"{size:,} bytes is over the limit of {limit.max_expanded_bytes:,} for a "
+                    "container (max_expanded_bytes); not read",
+                )
+            digest = hashlib.sha256(head)
+            while chunk := handle.read(1 << 20):
+                digest.update(chunk)
+            stat_now = os.fstat(handle.fileno())
+    except OSError:
+        return None  # the whole-file path reports the error as it always has
+    return _Streamed(path, reader, stat_now.st_size, stat_now.st_mtime_ns, digest.hexdigest())
+
+
+def _process_stream(
+    item: dict[str, Any],
+    streamed: _Streamed,
+    ctx: BatchContext,
+    registry: Registry,
+    tables: dict[str, list[dict[str, Any]]],
+    documents: Counter[str],
+    flush: Callable[[], None],
+) -> str:
+    """_process_file for a large container read from disk a record at a time. What the
+    reader yields before an error lands; the error is the file's reject if nothing came
+    before it, else a record reject that ends the file ("truncated" WARC, corrupt zip)."""
+    was_live = item["prev_article_id"] is not None or bool(item["known"])
+    size, mtime_ns, raw_sha = streamed.size, streamed.mtime_ns, streamed.raw_sha
+    if was_live and raw_sha == item["prev_raw_sha256"] and item["action"] != "reprocess":
+        tables["file_events"].append(
+            _event(
+                item,
+                ctx,
+                "touched",
+                size,
+                mtime_ns,
+                raw_sha,
+                item["prev_article_id"],
+                item["prev_version"],
+                documents=len(item["known"]) or None,
+            )
+        )
+        return "unchanged"
+    version = (item["prev_version"] or 0) + 1
+    origin = FileVersion(
+        ctx.source_root, item["source_path"], version, size, _utc(mtime_ns), raw_sha
+    )
+    options = ctx.read_options or ReadOptions(latest=ctx.options.latest_date)
+    name = PurePosixPath(item["source_path"]).name
+    try:
+        with open(streamed.path, "rb") as handle:
+            found = iter(reader_named(streamed.reader).read(handle, name, options))
+            first = next(found, None)  # an error here rejects the whole file
+            if item["prev_article_id"] is not None:  # it was one article: that one is gone
+                _bury(item, ctx, tables, None, version, "deleted")
+                documents["deleted"] += 1
+            rest = _guarded(found, name)
+            items = rest if first is None else itertools.chain([first], rest)
+            live = _process_documents(items, item, origin, ctx, registry, tables, documents, flush)
+    except RejectError as exc:
+        return _reject(
+            item,
+            ctx,
+            tables,
+            exc.reason,
+            type(exc).__name__,
+            exc.message,
+            size,
+            mtime_ns,
+            None,
+            documents,
+        )
+    except OSError as exc:
+        return _reject(
+            item,
+            ctx,
+            tables,
+            "io_error",
+            type(exc).__name__,
+            f"read failed: {exc}",
+            size,
+            mtime_ns,
+            None,
+            documents,
+        )
+    event = "new" if not was_live else "changed"
+    tables["file_events"].append(
+        _event(item, ctx, event, size, mtime_ns, raw_sha, None, version, documents=live)
+    )
+    return event
+
+
+def _guarded(items: Iterator[Item], filename: str) -> Iterator[Item]:
+    """The reader's items; an error after the first one ends the file as a record reject."""
+    try:
+        yield from items
+    except RejectError as exc:
+        yield RecordReject(None, exc.reason, f"{filename}: reading stopped: {exc.message}")
+    except OSError as exc:
+        yield RecordReject(None, "io_error", f"{filename}: reading stopped: {exc}")
+
+
+def _forced_format(source_path: str, ctx: BatchContext) -> str | None:
+    return next((f for glob, f in ctx.formats if fnmatch(source_path, glob)), None)
+
+
 def _read_documents(raw: bytes, source_path: str, ctx: BatchContext) -> Iterator[Item]:
     options = ctx.read_options or ReadOptions(latest=ctx.options.latest_date)
     name = PurePosixPath(source_path).name
-    forced = next((f for glob, f in ctx.formats if fnmatch(source_path, glob)), None)
-    return read_documents(raw, name, options, format=forced)
+    return read_documents(raw, name, options, format=_forced_format(source_path, ctx))
 
 
 def _is_one_article(found: list[Item], item: dict[str, Any]) -> bool:
@@ -268,13 +425,14 @@ def _is_one_article(found: list[Item], item: dict[str, Any]) -> bool:
 
 
 def _process_documents(
-    found: list[Item],
+    found: Iterable[Item],
     item: dict[str, Any],
     origin: FileVersion,
     ctx: BatchContext,
     registry: Registry,
     tables: dict[str, list[dict[str, Any]]],
     documents: Counter[str],
+    flush: Callable[[], None] = lambda: None,
 ) -> int:
     """The documents of a file of many: a new version for each new or changed one, nothing
     for one whose content is unchanged, a tombstone for each one gone from the file; a
@@ -320,6 +478,7 @@ def _process_documents(
         documents["changed" if previous else "new"] += 1
         tables["articles"].append(row | {"ingested_at": ctx.ingested_at, "run_id": ctx.run_id})
         _add_story_inputs(row, ctx.run_id, tables)
+        flush()
     for key, (version, _sha) in known.items():
         if key not in seen:
             _bury(item, ctx, tables, key, version + 1, "deleted")

@@ -141,3 +141,40 @@ def test_one_article_files_keep_their_identity(tmp_path):
     )
     assert (key, fmt) == (None, "text")
     assert article == article_id(root, "a.txt", 1)
+
+
+def test_a_container_over_max_file_bytes_is_streamed_a_record_at_a_time(tmp_path):
+    """max_file_bytes bounds each document; a JSON Lines file or an archive larger than it is
+    read from disk a record (a member) at a time, and a plain text file that large is not."""
+    import zipfile
+
+    source, warehouse = tmp_path / "src", tmp_path / "wh"
+    many = [
+        {"id": f"r{i}", "title": f"Item {i}", "maintext": f"MOSCOW, July {1 + i % 28}. /TASS/. "
+         + "Ministers met again and said the talks would go on. " * 3}
+        for i in range(60)
+    ]  # fmt: skip
+    write_jsonl(source / "big.jsonl", many)
+    with zipfile.ZipFile(source / "big.zip", "w") as archive:
+        for i in range(3):
+            archive.writestr(f"m{i}.txt", "LONDON, Feb 26 (Reuters) - Shares rose. " * 40)
+    (source / "big.txt").write_text("Shares rose on Friday. " * 300)
+    limit = 4000
+    assert min((source / n).stat().st_size for n in ("big.jsonl", "big.zip", "big.txt")) > limit
+    first = run_ingest(source, warehouse, max_file_bytes=limit)
+    # The text file counts as one rejected document.
+    assert (first["new"], first["rejected"], docs(first)) == (2, 1, (63, 0, 0, 0, 1))
+    rejects = query(warehouse, "SELECT source_path, reason FROM rejects")
+    assert rejects == [("big.txt", "too_large")]
+    counts = dict(query(warehouse, "SELECT format, count(*) FROM articles GROUP BY 1"))
+    assert counts == {"jsonl": 60, "text": 3}
+    # Unchanged, then the same bytes with a new mtime, then one record changed.
+    assert docs(run_ingest(source, warehouse, max_file_bytes=limit)) == (0, 0, 0, 0, 0)
+    path = source / "big.jsonl"
+    os.utime(path, ns=(path.stat().st_atime_ns, path.stat().st_mtime_ns + 10**9))
+    touched = run_ingest(source, warehouse, max_file_bytes=limit)
+    assert (touched["unchanged"], docs(touched)) == (3, (0, 0, 0, 0, 0))
+    many[5]["maintext"] += " Changed."
+    write_jsonl(path, many)
+    changed = run_ingest(source, warehouse, max_file_bytes=limit)
+    assert docs(changed)[:3] == (0, 1, 59)

@@ -35,9 +35,14 @@ READERS: tuple[Reader, ...] = (
 )
 
 SNIFF_BYTES = 65536  # what a reader sees of a file to decide whether it is its format
+# Readers that read a file as a stream, a record or member at a time, so a file larger
+# than max_file_bytes is still read (max_file_bytes then bounds each document, and
+# max_expanded_bytes the file): tasks/batch.py streams such files from disk.
+STREAMING = frozenset({"jsonl", "csv", "warc", "zip", "gzip", "tar"})
 
 __all__ = [
     "READERS",
+    "STREAMING",
     "Document",
     "Item",
     "ReadOptions",
