@@ -29,6 +29,7 @@ from tasks.prefect_tasks import (
 )
 from tasks.readers import ReadOptions
 from tasks.report import summary_markdown
+from tasks.stages import mark
 from tasks.workers import worker_processes
 from warehouse.catalog import ensure_catalog
 from warehouse.locations import is_url, local_path
@@ -81,6 +82,7 @@ def ingest(
         context = _batch_context(settings, run_id, root, staging, started_at, plan.documents_file)
         with worker_processes(worker_count(settings, len(plan.batches))):
             results = _run_batches(plan, context)
+        mark(scratch, "batches")
         links = link_task(wh, staging, run_id, context.options.latest_date)
         compact_task(staging)  # after linking, which reads the per-batch parts
         summary = commit_task(

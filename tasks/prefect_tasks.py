@@ -23,6 +23,7 @@ from tasks.compact import CompactSummary, compact_staged
 from tasks.discover import write_discovery
 from tasks.link import LinkSummary, link_run
 from tasks.plan import BatchRef, Plan, plan_run
+from tasks.stages import mark, require, scratch_of
 from tasks.workers import in_worker
 from warehouse.remote import Published, PublishSummary, publish
 from warehouse.storage import Warehouse
@@ -39,6 +40,7 @@ def discover_task(
     storage_options: dict[str, Any] | None = None,
 ) -> int:
     count = write_discovery(root, include, exclude, out, storage_options)
+    mark(out.parent, "discovered")
     get_run_logger().info("discovered %d files under %s", count, root)
     return count
 
@@ -53,6 +55,7 @@ def plan_task(
     batch_size: int,
     workers: int,
 ) -> Plan:
+    require(scratch, "discovered", by="plan")
     plan = plan_run(
         discovery_file,
         wh,
@@ -69,6 +72,7 @@ def plan_task(
         plan.unchanged,
         plan.deleted,
     )
+    mark(scratch, "planned")
     return plan
 
 
@@ -90,7 +94,9 @@ def process_batch_task(ref: BatchRef, ctx: BatchContext) -> BatchResult:
 
 @task(name="link-stories", **_TASK_OPTIONS)
 def link_task(wh: Warehouse, staging: Path, run_id: str, latest: date) -> LinkSummary:
+    require(scratch_of(staging), "batches", by="link-stories")
     links = link_run(wh, staging, run_id, latest)
+    mark(scratch_of(staging), "linked")
     get_run_logger().info(
         "stories: %d articles linked, %d new stories, %d joined one, %d duplicates, "
         "%d dates inferred",
@@ -105,7 +111,9 @@ def link_task(wh: Warehouse, staging: Path, run_id: str, latest: date) -> LinkSu
 
 @task(name="compact", **_TASK_OPTIONS)
 def compact_task(staging: Path) -> CompactSummary:
+    require(scratch_of(staging), "linked", by="compact")
     summary = compact_staged(staging)
+    mark(scratch_of(staging), "compacted")
     get_run_logger().info(
         "merged %d batch parts into %d files (%d rows) in %.1fs",
         summary.parts,
@@ -128,6 +136,7 @@ def commit_task(
     results: list[BatchResult],
     version: str,
 ) -> RunSummary:
+    require(scratch_of(wh.staging_dir(run_id)), "compacted", by="commit")
     summary = finish_run(
         wh, run_id, flow_run_id, source_root, parameters, started_at, plan, results, version
     )
