@@ -1,6 +1,7 @@
 """Throughput benchmark: Wirehouse against its peers on one synthetic corpus, side by side.
 
-    python -m bench.throughput N [--workdir DIR] [--naive-max 10000] [--skip bare,steps,naive,dask]
+    python -m bench.throughput N [--workdir DIR] [--naive-max 10000] [--profile-sample 2000]
+        [--skip bare,steps,naive,dask,profile]
 
 Generates (or reuses) a corpus of N articles (bench.corpus), then measures, each in its own
 subprocess with the peak RSS of its whole process tree sampled every 0.5 s:
@@ -11,7 +12,9 @@ subprocess with the peak RSS of its whole process tree sampled every 0.5 s:
    up to --naive-max files: it gets slower than linear), and the same flow on a temporary
    2-process Dask cluster;
 3. a re-ingest of the unchanged corpus;
-4. DuckDB queries on the result (median of 5 runs).
+4. DuckDB queries on the result (median of 5 runs);
+5. a profile of the batch step per document (bench.profile: each step timed in this
+   process on the first --profile-sample files, and on the same articles as JSON Lines).
 
 Prints docs/s, MB/s, peak RSS and the ratios, and writes bench-results/throughput-N.json.
 Prefect's database is migrated by a warm-up run first, so no contender pays that once-only
@@ -145,7 +148,9 @@ def folder_bytes(folder: Path) -> int:
     return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file())
 
 
-def run(n: int, workdir: Path, naive_max: int, skip: set[str]) -> dict[str, Any]:
+def run(
+    n: int, workdir: Path, naive_max: int, skip: set[str], profile_sample: int = 2000
+) -> dict[str, Any]:
     corpus = workdir / f"corpus-{n}"
     stats_file = corpus.with_suffix(".json")
     if not stats_file.exists():
@@ -192,12 +197,36 @@ def run(n: int, workdir: Path, naive_max: int, skip: set[str]) -> dict[str, Any]
         command = [*ingest[:4], str(on_dask), *ingest[5:], "--runner", "dask"]
         results["dask"] = measure("wirehouse ingest on dask", command, env)
         shutil.rmtree(on_dask)
+    profile = None if "profile" in skip else _profile(corpus, profile_sample)
     report = _report(n, files, raw_mb, results, warehouse)
+    if profile is not None:
+        from bench.profile import print_profile
+
+        print_profile(profile, console)
+        report["profile"] = profile
     RESULTS.mkdir(exist_ok=True)
     target = RESULTS / f"throughput-{n}.json"
     target.write_text(json.dumps(report, indent=2))
     console.print(f"figures written to {target}")
     return report
+
+
+def _profile(corpus: Path, sample: int) -> dict[str, Any]:
+    """Each per-document step of a batch, timed on the corpus's first `sample` files."""
+    from datetime import date
+
+    from bench.profile import profile_steps, sample_files
+    from tasks.article import EnrichOptions
+    from tasks.sources import load_registry
+
+    files = sample_files(corpus, sample)
+    console.print(f"[bold]profile[/bold]: the batch steps on {len(files):,} files, one process")
+    started = time.perf_counter()
+    result = profile_steps(
+        files, load_registry(), EnrichOptions(latest_date=date.today()), root=corpus
+    )
+    console.print(f"  {time.perf_counter() - started:.1f} s")
+    return result
 
 
 def _warm_up(workdir: Path, env: dict[str, str]) -> None:
@@ -296,10 +325,12 @@ def main() -> int:
     parser.add_argument("n", type=int)
     parser.add_argument("--workdir", type=Path, default=Path("/tmp/wirehouse-bench"))
     parser.add_argument("--naive-max", type=int, default=10_000)
-    parser.add_argument("--skip", default="", help="comma-separated: bare,steps,naive,dask")
+    parser.add_argument("--profile-sample", type=int, default=2000, help="files to profile")
+    parser.add_argument("--skip", default="", help="comma-separated: bare,steps,naive,dask,profile")
     args = parser.parse_args()
     args.workdir.mkdir(parents=True, exist_ok=True)
-    run(args.n, args.workdir, args.naive_max, set(filter(None, args.skip.split(","))))
+    skip = set(filter(None, args.skip.split(",")))
+    run(args.n, args.workdir, args.naive_max, skip, args.profile_sample)
     return 0
 
 

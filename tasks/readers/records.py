@@ -517,6 +517,10 @@ class CsvReader:
             return 0
         if filename.lower().endswith((".csv", ".tsv")):
             return 5
+        # Cheap test first (most files are prose): the first line names a text column.
+        first_line = head.split(b"\n", 1)[0]
+        if len(first_line) > 2000 or not _TEXT_HEADER.search(first_line):
+            return 0
         sample = _decode_head(head)[0]
         delimiter, header, found = _delimiter(sample, filename, FieldMap())
         if not found or len(header) < 2 or not all(map(_name_like, header)):
@@ -604,6 +608,13 @@ def _decode_head(head: bytes) -> tuple[str, str]:
 
 
 DELIMITERS = (",", ";", "\t", "|")
+# A header cell naming the text column (the default names of DEFAULT_FIELDS["text"]).
+_TEXT_HEADER = re.compile(
+    rb'(?:^|[,;\t|])\s*"?(?:'
+    + b"|".join(n.encode() for n in DEFAULT_FIELDS["text"])
+    + rb')"?\s*(?:$|[,;\t|\r])',
+    re.IGNORECASE,
+)
 _NAME_LIKE = re.compile(r"[\w .#()/-]{1,40}")
 
 
