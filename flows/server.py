@@ -42,6 +42,23 @@ class ServerStartError(RuntimeError):
     exited: bool = False  # the server process ended (a port taken meanwhile, say)
 
 
+class ServerUnreachableError(RuntimeError):
+    """PREFECT_API_URL names a server that does not answer; the message says what to do."""
+
+
+def _check_reachable(url: str, timeout: float = 5.0) -> None:
+    """Fail in one line when the configured server does not answer its health check."""
+    import httpx
+
+    try:
+        httpx.get(f"{url.rstrip('/')}/health", timeout=timeout).raise_for_status()
+    except httpx.HTTPError as exc:
+        raise ServerUnreachableError(
+            f"PREFECT_API_URL={url} does not answer ({exc.__class__.__name__}: {exc}); start "
+            "that server (wirehouse server) or unset PREFECT_API_URL to use a temporary one"
+        ) from None
+
+
 @contextmanager
 def temporary_server() -> Iterator[str]:
     """The configured Prefect API URL, or a temporary server's for the duration of the block.
@@ -51,6 +68,7 @@ def temporary_server() -> Iterator[str]:
     """
     configured = PREFECT_API_URL.value()
     if configured:
+        _check_reachable(configured)
         yield configured
         return
     timeout = max(PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS.value(), MIN_STARTUP_SECONDS)

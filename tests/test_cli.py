@@ -163,3 +163,28 @@ def test_the_flows_process_leaves_prefects_server_to_the_server(tmp_path):
     assert "Error logging to API" not in run.stderr  # logs sent before the server stopped
     with pytest.raises(httpx.TransportError):
         httpx.get(f"{url}/health", timeout=2)
+
+
+def test_user_errors_of_ingest_end_in_one_line_and_exit_2(tmp_path, ingested):
+    """A malformed outlet registry and an unreachable PREFECT_API_URL: one line, status 2."""
+    warehouse, _ = ingested
+    bad = tmp_path / "outlets.toml"
+    bad.write_text('[[outlet]]\nslug = "x"\nmarkers = ["(unclosed"]\n')
+    broken = wirehouse(
+        "ingest", str(SEEDS), "-w", str(warehouse), "--outlets-file", str(bad), check=False
+    )
+    assert broken.returncode == 2 and "Traceback" not in broken.stderr
+    (line,) = broken.stderr.strip().splitlines()
+    assert "outlets.toml" in line and "bad pattern" in line
+
+    env = {**os.environ, "COLUMNS": "200", "PREFECT_API_URL": "http://127.0.0.1:9/api"}
+    unreachable = subprocess.run(
+        [WIREHOUSE, "ingest", str(SEEDS), "-w", str(warehouse)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
+    )
+    assert unreachable.returncode == 2 and "Traceback" not in unreachable.stderr
+    (line,) = unreachable.stderr.strip().splitlines()
+    assert "PREFECT_API_URL" in line and "does not answer" in line

@@ -130,13 +130,14 @@ def ingest(
     """Ingest SOURCE_DIR (recursively) into the warehouse and show what landed."""
     from flows.ingest import ingest as ingest_flow
     from flows.runners import make_task_runner
-    from flows.server import ServerStartError, temporary_server
+    from flows.server import ServerStartError, ServerUnreachableError, temporary_server
     from warehouse.locations import is_url, local_path
     from wirehouse.settings import IngestOptions, Settings
 
     if not is_url(source_dir) and not Path(local_path(source_dir)).is_dir():
         errors.print(f"[red]error:[/red] source folder {source_dir!r} does not exist")
         raise typer.Exit(2)
+    _check_outlets_file(outlets_file)
     options = IngestOptions(
         source=source,
         folder_sources=_pairs(folder_source, "--folder-source", "FOLDER=SLUG"),
@@ -155,7 +156,11 @@ def ingest(
     settings = Settings().with_overrides(workers=workers, runner=runner, dask_address=dask_address)
     flow = ingest_flow.with_options(task_runner=make_task_runner(settings))
     with ExitStack() as server:
-        _fail_cleanly(lambda: server.enter_context(temporary_server()), ServerStartError)
+        try:
+            _fail_cleanly(lambda: server.enter_context(temporary_server()), ServerStartError)
+        except ServerUnreachableError as exc:
+            errors.print(f"[red]error:[/red] {exc}", highlight=False, soft_wrap=True)
+            raise typer.Exit(2) from None
         summary = _fail_cleanly(lambda: flow(source_dir, _local(warehouse), force, options))
     _print_summary(summary, show)
 
@@ -475,6 +480,24 @@ def _local(warehouse: str | None) -> str | None:
         )
         raise typer.Exit(2)
     return warehouse
+
+
+def _check_outlets_file(outlets_file: Path | None) -> None:
+    """A malformed outlet registry is the user's to fix: one line and exit 2, before any
+    server or flow starts (the flow would fail in its first batch with a traceback)."""
+    if outlets_file is None:
+        return
+    from tasks.sources import RegistryError, load_registry
+
+    try:
+        load_registry(Path(outlets_file))
+    except RegistryError as exc:
+        errors.print(
+            f"[red]error:[/red] {exc} (fix the file or leave out --outlets-file)",
+            highlight=False,
+            soft_wrap=True,
+        )
+        raise typer.Exit(2) from None
 
 
 def _pairs(items: list[str] | None, option: str, shape: str) -> dict[str, str] | None:
