@@ -444,14 +444,15 @@ def _process_documents(
         key = found_item.record_key
         if key is None and isinstance(found_item, Document):
             key = _content_key(found_item)
-        if key is not None and key in seen:
+        repeated = key is not None and key in seen
+        if repeated:
             found_item = RecordReject(key, "duplicate_key", f"record key {key!r} occurs twice")
         if key is not None:
             seen.add(key)
         if isinstance(found_item, RecordReject):
             documents["rejected"] += 1
             _record_reject(item, ctx, tables, found_item)
-            if key in known:  # it was live: now it is not
+            if key in known and not repeated:  # it was live: now it is not
                 _bury(item, ctx, tables, key, known[key][0] + 1, "rejected")
                 documents["deleted"] += 1
             continue

@@ -178,3 +178,19 @@ def test_a_container_over_max_file_bytes_is_streamed_a_record_at_a_time(tmp_path
     write_jsonl(path, many)
     changed = run_ingest(source, warehouse, max_file_bytes=limit)
     assert docs(changed)[:3] == (0, 1, 59)
+
+
+def test_a_repeated_key_is_rejected_without_burying_the_first(tmp_path):
+    source, warehouse = tmp_path / "src", tmp_path / "wh"
+    dump = source / "dump" / "news.jsonl"
+    write_jsonl(dump, RECORDS)
+    run_ingest(source, warehouse)
+    again = dict(RECORDS[1], maintext="A different text under the same id, on Monday.")
+    write_jsonl(dump, [*RECORDS, again])
+    second = run_ingest(source, warehouse)
+    assert docs(second) == (0, 0, 3, 0, 1)
+    assert set(current(warehouse)) == {"a1", "a2", "a3"}
+    ((reason,),) = query(
+        warehouse, "SELECT reason FROM rejects WHERE run_id = ?", [second["run_id"]]
+    )
+    assert reason == "duplicate_key"
