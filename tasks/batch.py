@@ -104,7 +104,7 @@ def process_batch(ref: BatchRef, ctx: BatchContext) -> BatchResult:
     with writing(Path(ctx.staging_dir)), ExitStack() as files:
         parts = _Parts(Path(ctx.staging_dir), ref.index, files)
         for item in planned:
-            item["known"] = known.get(item["source_path"], {})
+            item["known"], item["versions"] = known.get(item["source_path"], ({}, {}))
             outcome = _process_file(
                 item,
                 read,
@@ -350,43 +350,41 @@ def _process_stream(
     )
     options = ctx.read_options or ReadOptions(latest=ctx.options.latest_date)
     name = PurePosixPath(item["source_path"]).name
-    try:
-        with open(streamed.path, "rb") as handle:
-            found = iter(reader_named(streamed.reader).read(handle, name, options))
-            first = next(found, None)  # an error here rejects the whole file
-            if item["prev_article_id"] is not None:  # it was one article: that one is gone
-                _bury(item, ctx, tables, None, version, "deleted")
-                documents["deleted"] += 1
-            rest = _guarded(found, name)
-            items = rest if first is None else itertools.chain([first], rest)
-            live = _process_documents(items, item, origin, ctx, registry, tables, documents, flush)
-    except RejectError as exc:
+    handle = None
+    try:  # only reading: an error writing the rows below is the run's, not the file's
+        handle = open(streamed.path, "rb")  # noqa: SIM115 (closed below)
+        found = iter(reader_named(streamed.reader).read(handle, name, options))
+        first = next(found, None)  # an error here rejects the whole file
+    except (RejectError, OSError) as exc:
+        if handle is not None:
+            handle.close()
+        reason = exc.reason if isinstance(exc, RejectError) else "io_error"
+        message = exc.message if isinstance(exc, RejectError) else f"read failed: {exc}"
         return _reject(
             item,
             ctx,
             tables,
-            exc.reason,
+            reason,
             type(exc).__name__,
-            exc.message,
+            message,
             size,
             mtime_ns,
             None,
             documents,
         )
-    except OSError as exc:
-        return _reject(
-            item,
-            ctx,
-            tables,
-            "io_error",
-            type(exc).__name__,
-            f"read failed: {exc}",
-            size,
-            mtime_ns,
-            None,
-            documents,
-        )
-    event = "new" if not was_live else "changed"
+    with handle:
+        if item["prev_article_id"] is not None:  # it was one article: that one is gone
+            _bury(item, ctx, tables, None, version, "deleted")
+            documents["deleted"] += 1
+        rest = _guarded(found, name)
+        items = rest if first is None else itertools.chain([first], rest)
+        live = _process_documents(items, item, origin, ctx, registry, tables, documents, flush)
+    if not was_live:
+        event = "new"
+    elif raw_sha == item["prev_raw_sha256"]:
+        event = "reprocessed"
+    else:
+        event = "changed"
     tables["file_events"].append(
         _event(item, ctx, event, size, mtime_ns, raw_sha, None, version, documents=live)
     )
@@ -457,7 +455,7 @@ def _process_documents(
                 documents["deleted"] += 1
             continue
         previous = known.get(key)
-        version = previous[0] + 1 if previous else 1
+        version = item["versions"].get(key, 0) + 1  # above any tombstone it had
         try:
             row = build_document(
                 replace(found_item, record_key=key),
@@ -465,9 +463,14 @@ def _process_documents(
                 ctx.options,
                 registry,
             )
-        except RejectError as exc:
+        except Exception as exc:  # a bug in one document must not sink the file or batch
+            rejected = (
+                RecordReject(key, exc.reason, exc.message)
+                if isinstance(exc, RejectError)
+                else RecordReject(key, "internal_error", _where(exc))
+            )
             documents["rejected"] += 1
-            _record_reject(item, ctx, tables, RecordReject(key, exc.reason, exc.message))
+            _record_reject(item, ctx, tables, rejected)
             if previous:
                 _bury(item, ctx, tables, key, version, "rejected")
                 documents["deleted"] += 1
@@ -539,17 +542,18 @@ def _record_reject(
 
 def _known_documents(
     documents_file: str | None, paths: list[str]
-) -> dict[str, dict[str, tuple[int, str]]]:
-    """The live documents of this batch's container files: path -> key -> (version, sha)."""
+) -> dict[str, tuple[dict[str, tuple[int, str]], dict[str, int]]]:
+    """This batch's container files' documents: path -> (the live ones: key -> (version,
+    content sha), and every one ever written: key -> its highest version)."""
     if not documents_file or not paths:
         return {}
     table = pq.read_table(documents_file, filters=[("source_path", "in", paths)])
-    known: dict[str, dict[str, tuple[int, str]]] = {}
+    known: dict[str, tuple[dict[str, tuple[int, str]], dict[str, int]]] = {}
     for row in table.to_pylist():
-        known.setdefault(row["source_path"], {})[row["record_key"]] = (
-            row["version"],
-            row["content_sha256"],
-        )
+        live, versions = known.setdefault(row["source_path"], ({}, {}))
+        versions[row["record_key"]] = row["version"]
+        if row["live"]:
+            live[row["record_key"]] = (row["version"], row["content_sha256"])
     return known
 
 

@@ -100,7 +100,7 @@ def plan_run(
             work_file,
             rows,
         )
-        documents_file = _write_documents(con, scratch / "documents.parquet", source_root)
+        documents_file = _write_documents(con, scratch / "documents.parquet", source_root, wh)
         deleted = counts.get("delete", 0)
         deleted_file = None
         if deleted:
@@ -126,20 +126,27 @@ def plan_run(
     )
 
 
-def _write_documents(con: object, path: Path, source_root: str) -> str | None:
-    """The current documents, by record key, of the container files this run touches; so
-    a batch can tell a document that did not change from one that did or is gone."""
+def _write_documents(con: object, path: Path, source_root: str, wh: Warehouse) -> str | None:
+    """Every document, by record key, of the container files this run reads or finds
+    gone: its highest version of any kind (a document that comes back after a tombstone
+    must outrank it), and whether that row is live with which content; so a batch can tell
+    a document that did not change from one that did, is gone, or comes back."""
+    from warehouse.catalog import parts_sql
+
     columns = {row[0] for row in con.execute("DESCRIBE articles").fetchall()}
     if "record_key" not in columns:  # a warehouse from before files of many documents
         return None
     con.execute(
         f"""
         COPY (
-            SELECT a.source_path, a.record_key, a.version, a.content_sha256
-            FROM articles AS a
+            SELECT a.source_path, a.record_key, max(a.version) AS version,
+                   arg_max(a.content_sha256, a.version) AS content_sha256,
+                   arg_max(a.row_kind, a.version) = 'article' AS live
+            FROM {parts_sql(wh, "articles")} AS a
             SEMI JOIN classified AS c ON c.source_path = a.source_path
-                AND c.action IN ('check', 'retry', 'reprocess', 'reject', 'delete')
+                AND c.action IN ('new', 'check', 'retry', 'reprocess', 'reject', 'delete')
             WHERE a.source_root = '{_quote_text(source_root)}' AND a.record_key IS NOT NULL
+            GROUP BY a.source_path, a.record_key
             ORDER BY a.source_path, a.record_key)
         TO '{_quote(path)}' (FORMAT parquet)"""
     ).fetchall()

@@ -194,3 +194,42 @@ def test_a_repeated_key_is_rejected_without_burying_the_first(tmp_path):
         warehouse, "SELECT reason FROM rejects WHERE run_id = ?", [second["run_id"]]
     )
     assert reason == "duplicate_key"
+
+
+def test_documents_that_come_back_outrank_their_tombstones(tmp_path):
+    """A record removed and put back, a file deleted and re-added, rejected and fixed, or
+    turned into one article and back: the returning documents are current again."""
+    source, warehouse = tmp_path / "src", tmp_path / "wh"
+    dump = source / "dump" / "news.jsonl"
+
+    def keys() -> dict[str, int]:
+        return {k: v[0] for k, v in current(warehouse).items()}
+
+    def no_repeated_ids() -> bool:
+        sql = "SELECT article_id FROM article_versions GROUP BY 1 HAVING count(*) > 1"
+        return query(warehouse, sql) == []
+
+    write_jsonl(dump, RECORDS)
+    run_ingest(source, warehouse)
+    write_jsonl(dump, RECORDS[:1])
+    run_ingest(source, warehouse)
+    write_jsonl(dump, RECORDS[:2])
+    back = run_ingest(source, warehouse)
+    assert docs(back)[0] == 1 and keys() == {"a1": 1, "a2": 3}  # a2: 1, tombstone 2, now 3
+    dump.unlink()
+    run_ingest(source, warehouse)
+    write_jsonl(dump, RECORDS[:2])
+    run_ingest(source, warehouse)
+    assert keys() == {"a1": 3, "a2": 5}
+    dump.write_bytes(b"\x00\x01\x02" * 400)
+    run_ingest(source, warehouse)
+    assert keys() == {}
+    write_jsonl(dump, RECORDS[:2])
+    run_ingest(source, warehouse)
+    assert keys() == {"a1": 5, "a2": 7}
+    dump.write_text("MOSCOW, July 28. /TASS/. Russia said on Friday it would act on it soon.")
+    run_ingest(source, warehouse)
+    assert set(keys()) == {None}  # one article now
+    write_jsonl(dump, RECORDS[:2])
+    run_ingest(source, warehouse)
+    assert set(keys()) == {"a1", "a2"} and no_repeated_ids()
