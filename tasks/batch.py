@@ -70,6 +70,10 @@ class BatchContext:
     formats: tuple[tuple[str, str], ...] = ()  # (file-name glob, reader name) overrides
     documents_file: str | None = None  # Plan.documents_file: live documents of containers
 
+    def reading(self) -> ReadOptions:
+        """The readers' options; unset, the defaults with the run's day as the latest date."""
+        return self.read_options or ReadOptions(latest=self.options.latest_date)
+
 
 @dataclass(slots=True)
 class BatchResult:
@@ -189,7 +193,6 @@ def _process_file(
     wait in memory for the end of the file)."""
     raw: bytes | None = None
     size, mtime_ns = item["file_size"], item["file_mtime_ns"]
-    was_live = item["prev_article_id"] is not None or bool(item["known"])
     try:
         if item["action"] == "reject":
             raise RejectError(item["problem"], item["problem_message"])
@@ -198,25 +201,9 @@ def _process_file(
             return _process_stream(item, streamed, ctx, registry, tables, documents, flush)
         raw, size, mtime_ns = read(item["path_bytes"])
         raw_sha = hashlib.sha256(raw).hexdigest()
-        if was_live and raw_sha == item["prev_raw_sha256"] and item["action"] != "reprocess":
-            tables["file_events"].append(
-                _event(
-                    item,
-                    ctx,
-                    "touched",
-                    size,
-                    mtime_ns,
-                    raw_sha,
-                    item["prev_article_id"],
-                    item["prev_version"],
-                    documents=len(item["known"]) or None,
-                )
-            )
+        if _touched(item, ctx, tables, size, mtime_ns, raw_sha):
             return "unchanged"
-        version = (item["prev_version"] or 0) + 1
-        origin = FileVersion(
-            ctx.source_root, item["source_path"], version, size, _utc(mtime_ns), raw_sha
-        )
+        origin = _next_version(item, ctx, size, mtime_ns, raw_sha)
         found = list(_read_documents(raw, item["source_path"], ctx))
         if _is_one_article(found, item):
             row = build_document(found[0], origin, ctx.options, registry)
@@ -248,21 +235,9 @@ def _process_file(
             raw,
             documents,
         )
-    if not was_live:
-        event = "new"
-    elif raw_sha == item["prev_raw_sha256"]:
-        event = "reprocessed"
-    else:
-        event = "changed"
     if row is None:  # a file of many documents
-        if item["prev_article_id"] is not None:  # it was one article: that one is gone
-            _bury(item, ctx, tables, None, version, "deleted")
-            documents["deleted"] += 1
-        live = _process_documents(found, item, origin, ctx, registry, tables, documents)
-        tables["file_events"].append(
-            _event(item, ctx, event, size, mtime_ns, raw_sha, None, version, documents=live)
-        )
-        return event
+        return _file_of_many(found, item, origin, mtime_ns, ctx, registry, tables, documents, flush)
+    event = _event_kind(item, raw_sha)
     tables["articles"].append(row | {"ingested_at": ctx.ingested_at, "run_id": ctx.run_id})
     _add_story_inputs(row, ctx.run_id, tables)
     documents["new" if event == "new" else "changed"] += 1
@@ -270,7 +245,86 @@ def _process_file(
         _bury(item, ctx, tables, key, doc_version + 1, "deleted")
         documents["deleted"] += 1
     tables["file_events"].append(
-        _event(item, ctx, event, size, mtime_ns, raw_sha, row["article_id"], version)
+        _event(item, ctx, event, size, mtime_ns, raw_sha, row["article_id"], origin.version)
+    )
+    return event
+
+
+def _was_live(item: dict[str, Any]) -> bool:
+    """The file had a live article, or live documents, before this run."""
+    return item["prev_article_id"] is not None or bool(item["known"])
+
+
+def _touched(
+    item: dict[str, Any],
+    ctx: BatchContext,
+    tables: dict[str, list[dict[str, Any]]],
+    size: int | None,
+    mtime_ns: int | None,
+    raw_sha: str,
+) -> bool:
+    """Same bytes as the live version and not forced: only the new mtime is recorded."""
+    if not _was_live(item) or raw_sha != item["prev_raw_sha256"] or item["action"] == "reprocess":
+        return False
+    tables["file_events"].append(
+        _event(
+            item,
+            ctx,
+            "touched",
+            size,
+            mtime_ns,
+            raw_sha,
+            item["prev_article_id"],
+            item["prev_version"],
+            documents=len(item["known"]) or None,
+        )
+    )
+    return True
+
+
+def _next_version(
+    item: dict[str, Any], ctx: BatchContext, size: int, mtime_ns: int | None, raw_sha: str
+) -> FileVersion:
+    """The file version this run's reading of the file becomes."""
+    version = (item["prev_version"] or 0) + 1
+    return FileVersion(ctx.source_root, item["source_path"], version, size, _utc(mtime_ns), raw_sha)
+
+
+def _event_kind(item: dict[str, Any], raw_sha: str) -> str:
+    if not _was_live(item):
+        return "new"
+    return "reprocessed" if raw_sha == item["prev_raw_sha256"] else "changed"
+
+
+def _file_of_many(
+    found: Iterable[Item],
+    item: dict[str, Any],
+    origin: FileVersion,
+    mtime_ns: int | None,
+    ctx: BatchContext,
+    registry: Registry,
+    tables: dict[str, list[dict[str, Any]]],
+    documents: Counter[str],
+    flush: Callable[[], None],
+) -> str:
+    """A file of many documents: its documents, then its file event (returned)."""
+    event = _event_kind(item, origin.raw_sha256)
+    if item["prev_article_id"] is not None:  # it was one article: that one is gone
+        _bury(item, ctx, tables, None, origin.version, "deleted")
+        documents["deleted"] += 1
+    live = _process_documents(found, item, origin, ctx, registry, tables, documents, flush)
+    tables["file_events"].append(
+        _event(
+            item,
+            ctx,
+            event,
+            origin.file_size,
+            mtime_ns,
+            origin.raw_sha256,
+            None,
+            origin.version,
+            documents=live,
+        )
     )
     return event
 
@@ -299,7 +353,7 @@ def _stream(item: dict[str, Any], ctx: BatchContext) -> _Streamed | None:
             reader = forced or choose_reader(head, PurePosixPath(item["source_path"]).name).name
             if reader not in STREAMING:
                 return None
-            limit = ctx.read_options or ReadOptions(latest=ctx.options.latest_date)
+            limit = ctx.reading()
             if size > limit.max_expanded_bytes:
                 raise RejectError(
                     "too_large",
@@ -327,28 +381,11 @@ def _process_stream(
     """_process_file for a large container read from disk a record at a time. What the
     reader yields before an error lands; the error is the file's reject if nothing came
     before it, else a record reject that ends the file ("truncated" WARC, corrupt zip)."""
-    was_live = item["prev_article_id"] is not None or bool(item["known"])
     size, mtime_ns, raw_sha = streamed.size, streamed.mtime_ns, streamed.raw_sha
-    if was_live and raw_sha == item["prev_raw_sha256"] and item["action"] != "reprocess":
-        tables["file_events"].append(
-            _event(
-                item,
-                ctx,
-                "touched",
-                size,
-                mtime_ns,
-                raw_sha,
-                item["prev_article_id"],
-                item["prev_version"],
-                documents=len(item["known"]) or None,
-            )
-        )
+    if _touched(item, ctx, tables, size, mtime_ns, raw_sha):
         return "unchanged"
-    version = (item["prev_version"] or 0) + 1
-    origin = FileVersion(
-        ctx.source_root, item["source_path"], version, size, _utc(mtime_ns), raw_sha
-    )
-    options = ctx.read_options or ReadOptions(latest=ctx.options.latest_date)
+    origin = _next_version(item, ctx, size, mtime_ns, raw_sha)
+    options = ctx.reading()
     name = PurePosixPath(item["source_path"]).name
     handle = None
     try:  # only reading: an error writing the rows below is the run's, not the file's
@@ -373,22 +410,9 @@ def _process_stream(
             documents,
         )
     with handle:
-        if item["prev_article_id"] is not None:  # it was one article: that one is gone
-            _bury(item, ctx, tables, None, version, "deleted")
-            documents["deleted"] += 1
         rest = _guarded(found, name)
         items = rest if first is None else itertools.chain([first], rest)
-        live = _process_documents(items, item, origin, ctx, registry, tables, documents, flush)
-    if not was_live:
-        event = "new"
-    elif raw_sha == item["prev_raw_sha256"]:
-        event = "reprocessed"
-    else:
-        event = "changed"
-    tables["file_events"].append(
-        _event(item, ctx, event, size, mtime_ns, raw_sha, None, version, documents=live)
-    )
-    return event
+        return _file_of_many(items, item, origin, mtime_ns, ctx, registry, tables, documents, flush)
 
 
 def _guarded(items: Iterator[Item], filename: str) -> Iterator[Item]:
@@ -406,7 +430,7 @@ def _forced_format(source_path: str, ctx: BatchContext) -> str | None:
 
 
 def _read_documents(raw: bytes, source_path: str, ctx: BatchContext) -> Iterator[Item]:
-    options = ctx.read_options or ReadOptions(latest=ctx.options.latest_date)
+    options = ctx.reading()
     name = PurePosixPath(source_path).name
     return read_documents(raw, name, options, format=_forced_format(source_path, ctx))
 
@@ -650,10 +674,11 @@ def _reject(
     # A live article whose file is only temporarily unreadable stays live: the manifest
     # keeps its last good state and the next run tries again.
     known = item["known"]
-    was_live = item["prev_article_id"] is not None or bool(known)
+    was_live = _was_live(item)
     if reason in TRANSIENT_REASONS and was_live:
         return "rejected"
-    documents["rejected"] += 1 if not known else 0
+    if not known:  # a one-article file is one rejected document
+        documents["rejected"] += 1
     # A file that had an article and is now unusable gets a tombstone: its last version
     # is no longer current. The tombstone takes the next version number.
     version = item["prev_version"] + 1 if was_live else item["prev_version"]
