@@ -37,6 +37,7 @@ import unicodedata
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
+from typing import BinaryIO
 
 from tasks.dates import find_publication_date
 from tasks.decode import decode_bytes
@@ -133,6 +134,22 @@ class ExportParse:
     announced: int | None = None  # articles the export says it holds; None = it does not say
     announced_by: str = ""  # where: "cover page 'Documents (10)'", "count=\"20\"", …
     missing: list[str] = field(default_factory=list)  # which ones, where the export shows it
+
+
+class ExportReader:
+    """What every export reader shares: the fields it takes, and reading = parsing the
+    whole file (`parse`, per layout) and turning the parse into documents and rejects."""
+
+    name = "export"
+    fields: tuple[str, ...] = ("title", "published", "outlet", "byline", "section", "language")
+
+    def parse(self, raw: bytes, filename: str, latest: date) -> ExportParse:
+        raise NotImplementedError
+
+    def read(self, stream: BinaryIO, filename: str, options: ReadOptions) -> Iterator[Item]:
+        yield from to_items(
+            self.parse(stream.read(), filename, options.latest), filename, self.name, options
+        )
 
 
 def to_items(

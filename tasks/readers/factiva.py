@@ -25,22 +25,19 @@ The record key is the accession number.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from datetime import date
-from typing import BinaryIO
 
 from tasks.errors import RejectError
-from tasks.readers.base import Item, ReadOptions
 from tasks.readers.exports import (
     ExportArticle,
     ExportParse,
+    ExportReader,
     clean,
     decode_export,
     export_date,
     head_text,
     language_code,
     paragraphs_text,
-    to_items,
     word_count,
 )
 
@@ -69,20 +66,15 @@ _COUNTED = re.compile(r"^\d{1,5}\)\s+")
 _PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n|\n(?=[ \t]{2,}\S)")
 
 
-class FactivaHtmlReader:
+class FactivaHtmlReader(ExportReader):
     name = "factiva-html"
     description = "a saved Factiva HTML page: <div class='article'> blocks, 'Document AN'"
-    fields: tuple[str, ...] = ("title", "published", "outlet", "byline", "section", "language")
 
     def sniff(self, head: bytes, filename: str) -> int:
         text = head_text(head)
         if not (_STARTS_MARKUP.match(text) and _LOOKS_HTML.search(text[:4096])):
             return 0
         return SNIFF_SCORE_FACTIVA if _FACTIVA_PAGE.search(text) else 0
-
-    def read(self, stream: BinaryIO, filename: str, options: ReadOptions) -> Iterator[Item]:
-        yield from to_items(self.parse(stream.read(), filename, options.latest),
-                            filename, self.name, options)  # fmt: skip
 
     def parse(self, raw: bytes, filename: str, latest: date) -> ExportParse:
         from lxml import html as lxml_html
@@ -108,20 +100,15 @@ class FactivaHtmlReader:
         return ExportParse(articles, announced, by, missing)
 
 
-class FactivaXmlReader:
+class FactivaXmlReader(ExportReader):
     name = "factiva-xml"
     description = "a Factiva XML export: <ppsarticle> elements, count= announced"
-    fields: tuple[str, ...] = ("title", "published", "outlet", "byline", "section", "language")
 
     def sniff(self, head: bytes, filename: str) -> int:
         text = head_text(head)
         if _FACTIVA_XML.search(text[:2048]) and _PPS.search(text):
             return SNIFF_SCORE_FACTIVA
         return 0
-
-    def read(self, stream: BinaryIO, filename: str, options: ReadOptions) -> Iterator[Item]:
-        yield from to_items(self.parse(stream.read(), filename, options.latest),
-                            filename, self.name, options)  # fmt: skip
 
     def parse(self, raw: bytes, filename: str, latest: date) -> ExportParse:
         from lxml import etree

@@ -43,20 +43,18 @@ from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
-from typing import BinaryIO
 
 from tasks.errors import RejectError
-from tasks.readers.base import Item, ReadOptions
 from tasks.readers.exports import (
     ExportArticle,
     ExportParse,
+    ExportReader,
     clean,
     decode_export,
     export_date,
     head_text,
     language_code,
     paragraphs_text,
-    to_items,
     word_count,
 )
 
@@ -256,26 +254,20 @@ class _DocxPara:
     table_row: bool = False
 
 
-class NexisDocxReader:
+class NexisDocxReader(ExportReader):
     name = "nexis-docx"
     description = "a Nexis Uni / Lexis Advance DOCX export: many articles, 'End of Document'"
-    fields: tuple[str, ...] = ("title", "published", "outlet", "byline", "section", "language")
 
     def sniff(self, head: bytes, filename: str) -> int:
         return sniff_docx(head)
-
-    def read(self, stream: BinaryIO, filename: str, options: ReadOptions) -> Iterator[Item]:
-        yield from to_items(self.parse(stream.read(), filename, options.latest),
-                            filename, self.name, options)  # fmt: skip
 
     def parse(self, raw: bytes, filename: str, latest: date) -> ExportParse:
         return parse_docx(raw, filename, latest)
 
 
-class LexisNexisTextReader:
+class LexisNexisTextReader(ExportReader):
     name = "lexisnexis-txt"
     description = "a LexisNexis Academic / Nexis UK TXT export: 'N of M DOCUMENTS' blocks"
-    fields: tuple[str, ...] = ("title", "published", "outlet", "byline", "section", "language")
 
     def sniff(self, head: bytes, filename: str) -> int:
         text = head_text(head)
@@ -288,10 +280,6 @@ class LexisNexisTextReader:
         ):
             return SNIFF_SCORE_LEXISNEXIS
         return 0
-
-    def read(self, stream: BinaryIO, filename: str, options: ReadOptions) -> Iterator[Item]:
-        yield from to_items(self.parse(stream.read(), filename, options.latest),
-                            filename, self.name, options)  # fmt: skip
 
     def parse(self, raw: bytes, filename: str, latest: date) -> ExportParse:
         text = decode_export(raw)
@@ -309,10 +297,9 @@ class LexisNexisTextReader:
         return _lexisnexis_parse(blocks, [p.text("\n") for p in header], None, latest, " ")
 
 
-class LexisNexisHtmlReader:
+class LexisNexisHtmlReader(ExportReader):
     name = "lexisnexis-html"
     description = "a LexisNexis Academic / Nexis UK HTML export: <DOCFULL> / counter blocks"
-    fields: tuple[str, ...] = ("title", "published", "outlet", "byline", "section", "language")
 
     def sniff(self, head: bytes, filename: str) -> int:
         text = head_text(head)
@@ -321,10 +308,6 @@ class LexisNexisHtmlReader:
         if _LN_HTML_MARKERS.search(text) or _COUNTER_IN_HEAD.search(text):
             return SNIFF_SCORE_LEXISNEXIS
         return 0
-
-    def read(self, stream: BinaryIO, filename: str, options: ReadOptions) -> Iterator[Item]:
-        yield from to_items(self.parse(stream.read(), filename, options.latest),
-                            filename, self.name, options)  # fmt: skip
 
     def parse(self, raw: bytes, filename: str, latest: date) -> ExportParse:
         meta = _META_DOCUMENTS.search(raw[:65536])
