@@ -41,6 +41,8 @@ JSON_FILE_FACTOR = 4  # a JSON (not Lines) file may be up to 4 × max_document_b
 SKIP_CHUNK = 1 << 16  # how much of an over-long line is read at a time while skipping it
 CSV_SAMPLE = 65536  # what csv.Sniffer sees to guess the delimiter
 
+# What the record readers take from a record besides its text and id (for `wirehouse formats`).
+STATED_FIELDS = ("title", "published", "url", "outlet", "byline", "section", "language")
 OURS = ("text", "title", "published", "url", "outlet", "byline", "section", "language", "id")
 
 # Ours -> the dump's names, tried in this order; the first with a value wins.
@@ -296,15 +298,7 @@ def _looks_jsonl(head: bytes, filename: str) -> bool:
 class JsonLinesReader:
     name = "jsonl"
     description = "JSON Lines: one JSON object (article) a line, e.g. news-please or CC-News dumps"
-    fields: tuple[str, ...] = (
-        "title",
-        "published",
-        "url",
-        "outlet",
-        "byline",
-        "section",
-        "language",
-    )
+    fields = STATED_FIELDS
 
     def sniff(self, head: bytes, filename: str) -> int:
         return 12 if _looks_jsonl(head, filename) else 0
@@ -383,15 +377,7 @@ class JsonReader:
         "JSON: an array of articles, a dump object ({'stories': [...]}, Media Cloud), "
         "or one article (news-please)"
     )
-    fields: tuple[str, ...] = (
-        "title",
-        "published",
-        "url",
-        "outlet",
-        "byline",
-        "section",
-        "language",
-    )
+    fields = STATED_FIELDS
 
     def sniff(self, head: bytes, filename: str) -> int:
         if _is_binary_or_markup(head) or _looks_jsonl(head, filename):
@@ -502,15 +488,7 @@ def _dump_list(data: Mapping[str, Any], fields: FieldMap) -> tuple[str, list] | 
 class CsvReader:
     name = "csv"
     description = "CSV or TSV with a header row naming a text column (text/body/maintext…)"
-    fields: tuple[str, ...] = (
-        "title",
-        "published",
-        "url",
-        "outlet",
-        "byline",
-        "section",
-        "language",
-    )
+    fields = STATED_FIELDS
 
     def sniff(self, head: bytes, filename: str) -> int:
         if not head.strip() or _is_binary_or_markup(head):
