@@ -16,7 +16,7 @@ import traceback
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import ExitStack
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from datetime import UTC, datetime
 from fnmatch import fnmatch
 from pathlib import Path, PurePosixPath
@@ -36,21 +36,22 @@ from tasks.readers import (
     Item,
     ReadOptions,
     RecordReject,
+    Skipped,
     choose_reader,
+    in_shard,
     read_documents,
     reader_named,
 )
 from tasks.sources import Registry, load_registry
 from tasks.stories import story_features
 from warehouse.locations import is_url
+from warehouse.rows import ArticleRow, FeatureRow, FileEventRow, QuoteRow, RejectRow, to_table
 from warehouse.schemas import TABLES
-from warehouse.storage import crash_point, parquet_writer, rows_to_table, writing
+from warehouse.storage import crash_point, parquet_writer, write_parquet, writing
 
 # Reads one file by its relative path: (bytes, size, mtime_ns); raises RejectError.
 Reader = Callable[[bytes], tuple[bytes, int, int | None]]
 
-# Tables a batch stages parts of; the rest are written when the run commits.
-STAGED_TABLES = ("articles", "file_events", "rejects", "quotes", "article_features")
 FLUSH_ROWS = 500  # rows of a table a batch holds before writing them out as a row group
 
 
@@ -76,6 +77,50 @@ class BatchContext:
 
 
 @dataclass(slots=True)
+class PlannedFile:
+    """One row of the plan's work file (`tasks/plan.py`), and what the batch learns of
+    the file's documents before reading it."""
+
+    source_path: str
+    ordinal: int | None
+    path_bytes: bytes | None
+    file_size: int | None
+    file_mtime_ns: int | None
+    problem: str | None  # why discovery refused the file, if it did
+    problem_message: str | None
+    prev_event: str | None  # the manifest's last event for the file, and what it recorded
+    prev_version: int | None
+    prev_article_id: str | None
+    prev_reject_reason: str | None
+    prev_raw_sha256: str | None
+    action: str  # new | check | retry | reprocess | reject
+    shard: int = 0  # which shard of the file this reading is (plan.py), of how many
+    shards: int = 1
+    # The file's documents of earlier runs (_known_documents): the live ones,
+    # key -> (version, content sha), every key's highest version, and how many are live.
+    known: dict[str, tuple[int, str]] = field(default_factory=dict)
+    versions: dict[str, int] = field(default_factory=dict)
+    live_before: int = 0
+    live: int = 0  # documents live after this reading (a shard's own)
+    held_event: FileEventRow | None = None  # a sharded file's event, for finish_shards
+
+
+@dataclass(slots=True)
+class Staged:
+    """The rows of each staged table a batch holds until it writes them out."""
+
+    articles: list[ArticleRow] = field(default_factory=list)
+    file_events: list[FileEventRow] = field(default_factory=list)
+    rejects: list[RejectRow] = field(default_factory=list)
+    quotes: list[QuoteRow] = field(default_factory=list)
+    article_features: list[FeatureRow] = field(default_factory=list)
+
+
+# Tables a batch stages parts of; the rest are written when the run commits.
+STAGED_TABLES = tuple(f.name for f in fields(Staged))
+
+
+@dataclass(slots=True)
 class BatchResult:
     """What a batch did: outcome counts, bytes read, and the parts it staged."""
 
@@ -90,6 +135,10 @@ class BatchResult:
     pid: int = 0  # the process that did the work
     parts: list[str] = field(default_factory=list)
     rejects: list[tuple[str, str, str]] = field(default_factory=list)  # path, reason, message
+    # A file read in shards (plan.py): its first shard's file event waits here for the
+    # live documents of every shard (`finish_shards` writes it).
+    held_events: list[FileEventRow] = field(default_factory=list)
+    shard_live: Counter[str] = field(default_factory=Counter)  # source path -> live docs
 
     def outcomes(self) -> int:
         return sum(self.counts.values())
@@ -98,17 +147,20 @@ class BatchResult:
 def process_batch(ref: BatchRef, ctx: BatchContext) -> BatchResult:
     """Read, enrich and stage every file of one batch (one row group of the work file)."""
     started = time.perf_counter()
-    planned = pq.ParquetFile(ref.work_file).read_row_group(ref.row_group).to_pylist()
+    work = pq.ParquetFile(ref.work_file).read_row_group(ref.row_group).to_pylist()
+    planned = [PlannedFile(**row) for row in work]
     registry = load_registry(Path(ctx.outlets_file) if ctx.outlets_file else None)
-    result = BatchResult(index=ref.index, planned=len(planned))
-    tables: dict[str, list[dict[str, Any]]] = {name: [] for name in STAGED_TABLES}
+    # A file's later shards are not outcomes of their own: its first shard accounts for it.
+    result = BatchResult(index=ref.index, planned=sum(map(_primary, planned)))
+    tables = Staged()
     read = _reader(ctx)
-    known = _known_documents(ctx.documents_file, [item["source_path"] for item in planned])
+    known = _known_documents(ctx.documents_file, planned)
     # Errors reading a file are that file's reject; an OSError getting here is a write's.
     with writing(Path(ctx.staging_dir)), ExitStack() as files:
         parts = _Parts(Path(ctx.staging_dir), ref.index, files)
         for item in planned:
-            item["known"], item["versions"] = known.get(item["source_path"], ({}, {}))
+            if item.source_path in known:
+                item.known, item.versions, item.live_before = known[item.source_path]
             outcome = _process_file(
                 item,
                 read,
@@ -118,11 +170,17 @@ def process_batch(ref: BatchRef, ctx: BatchContext) -> BatchResult:
                 result.documents,
                 lambda: parts.write(tables, at_least=FLUSH_ROWS),
             )
+            if item.shards > 1:
+                result.shard_live[item.source_path] += item.live
+                if item.held_event is not None:
+                    result.held_events.append(item.held_event)
+            if not _primary(item):
+                continue
             result.counts[outcome] += 1
-            result.bytes_read += item["file_size"] or 0
+            result.bytes_read += item.file_size or 0
             if outcome == "rejected":
-                reject = tables["rejects"][-1]
-                result.rejects.append((reject["source_path"], reject["reason"], reject["message"]))
+                reject = tables.rejects[-1]
+                result.rejects.append((reject.source_path, reject.reason, reject.message))
             parts.write(tables, at_least=FLUSH_ROWS)
             crash_point("file-processed")
         parts.write(tables, at_least=1)
@@ -130,6 +188,26 @@ def process_batch(ref: BatchRef, ctx: BatchContext) -> BatchResult:
     result.seconds = time.perf_counter() - started
     result.pid = os.getpid()
     return result
+
+
+def finish_shards(results: list[BatchResult], staging_dir: str, index: int) -> None:
+    """The file event of each file read in shards, with the live documents of all its
+    shards, as the part of batch `index` (after the last batch's)."""
+    held = [event for result in results for event in result.held_events]
+    if not held:
+        return
+    live: Counter[str] = Counter()
+    for result in results:
+        live.update(result.shard_live)
+    rows = [replace(event, documents=live[event.source_path]) for event in held]
+    path = batch_part(Path(staging_dir), "file_events", index)
+    write_parquet(to_table(rows, "file_events"), path)
+
+
+def _primary(item: PlannedFile) -> bool:
+    """The file's only reading, or the first shard of one read in shards: the one that
+    writes its file event or reject and counts its outcome."""
+    return item.shard == 0
 
 
 def batch_part(staging: Path, table: str, index: int) -> Path:
@@ -155,11 +233,12 @@ class _Parts:
         self.writers: dict[str, pq.ParquetWriter] = {}
         self.paths: list[str] = []
 
-    def write(self, tables: dict[str, list[dict[str, Any]]], at_least: int) -> None:
+    def write(self, tables: Staged, at_least: int) -> None:
         """Write, as a row group, and forget the rows of each table that has `at_least`."""
-        for name, rows in tables.items():
+        for name in STAGED_TABLES:
+            rows = getattr(tables, name)
             if rows and len(rows) >= at_least:
-                self._writer(name).write_table(rows_to_table(rows, name))
+                self._writer(name).write_table(to_table(rows, name))
                 rows.clear()
 
     def _writer(self, table: str) -> pq.ParquetWriter:
@@ -179,11 +258,11 @@ def _reader(ctx: BatchContext) -> Reader:
 
 
 def _process_file(
-    item: dict[str, Any],
+    item: PlannedFile,
     read: Reader,
     ctx: BatchContext,
     registry: Registry,
-    tables: dict[str, list[dict[str, Any]]],
+    tables: Staged,
     documents: Counter[str],
     flush: Callable[[], None] = lambda: None,
 ) -> str:
@@ -192,19 +271,21 @@ def _process_file(
     `flush` writes out the rows held so far (a large container's documents do not all
     wait in memory for the end of the file)."""
     raw: bytes | None = None
-    size, mtime_ns = item["file_size"], item["file_mtime_ns"]
+    size, mtime_ns = item.file_size, item.file_mtime_ns
     try:
-        if item["action"] == "reject":
-            raise RejectError(item["problem"], item["problem_message"])
+        if item.action == "reject":
+            raise RejectError(item.problem, item.problem_message)
         streamed = _stream(item, ctx)
         if streamed is not None:  # a large container, read a record at a time from disk
             return _process_stream(item, streamed, ctx, registry, tables, documents, flush)
-        raw, size, mtime_ns = read(item["path_bytes"])
+        if not _primary(item):  # not a container after all: the first shard reads it whole
+            return "shard"
+        raw, size, mtime_ns = read(item.path_bytes)
         raw_sha = hashlib.sha256(raw).hexdigest()
         if _touched(item, ctx, tables, size, mtime_ns, raw_sha):
             return "unchanged"
         origin = _next_version(item, ctx, size, mtime_ns, raw_sha)
-        found = list(_read_documents(raw, item["source_path"], ctx))
+        found = list(_read_documents(raw, item.source_path, ctx))
         if _is_one_article(found, item):
             row = build_document(found[0], origin, ctx.options, registry)
         else:
@@ -238,35 +319,36 @@ def _process_file(
     if row is None:  # a file of many documents
         return _file_of_many(found, item, origin, mtime_ns, ctx, registry, tables, documents, flush)
     event = _event_kind(item, raw_sha)
-    tables["articles"].append(row | {"ingested_at": ctx.ingested_at, "run_id": ctx.run_id})
-    _add_story_inputs(row, ctx.run_id, tables)
+    _stage_article(row, ctx, tables)
     documents["new" if event == "new" else "changed"] += 1
-    for key, (doc_version, _sha) in item["known"].items():  # it was a file of many
+    for key, (doc_version, _sha) in item.known.items():  # it was a file of many
         _bury(item, ctx, tables, key, doc_version + 1, "deleted")
         documents["deleted"] += 1
-    tables["file_events"].append(
-        _event(item, ctx, event, size, mtime_ns, raw_sha, row["article_id"], origin.version)
+    tables.file_events.append(
+        _event(item, ctx, event, size, mtime_ns, raw_sha, row.article_id, origin.version)
     )
     return event
 
 
-def _was_live(item: dict[str, Any]) -> bool:
+def _was_live(item: PlannedFile) -> bool:
     """The file had a live article, or live documents, before this run."""
-    return item["prev_article_id"] is not None or bool(item["known"])
+    return item.prev_article_id is not None or item.live_before > 0
 
 
 def _touched(
-    item: dict[str, Any],
+    item: PlannedFile,
     ctx: BatchContext,
-    tables: dict[str, list[dict[str, Any]]],
+    tables: Staged,
     size: int | None,
     mtime_ns: int | None,
     raw_sha: str,
 ) -> bool:
     """Same bytes as the live version and not forced: only the new mtime is recorded."""
-    if not _was_live(item) or raw_sha != item["prev_raw_sha256"] or item["action"] == "reprocess":
+    if not _was_live(item) or raw_sha != item.prev_raw_sha256 or item.action == "reprocess":
         return False
-    tables["file_events"].append(
+    if not _primary(item):
+        return True
+    tables.file_events.append(
         _event(
             item,
             ctx,
@@ -274,58 +356,63 @@ def _touched(
             size,
             mtime_ns,
             raw_sha,
-            item["prev_article_id"],
-            item["prev_version"],
-            documents=len(item["known"]) or None,
+            item.prev_article_id,
+            item.prev_version,
+            documents=item.live_before or None,
         )
     )
     return True
 
 
 def _next_version(
-    item: dict[str, Any], ctx: BatchContext, size: int, mtime_ns: int | None, raw_sha: str
+    item: PlannedFile, ctx: BatchContext, size: int, mtime_ns: int | None, raw_sha: str
 ) -> FileVersion:
     """The file version this run's reading of the file becomes."""
-    version = (item["prev_version"] or 0) + 1
-    return FileVersion(ctx.source_root, item["source_path"], version, size, _utc(mtime_ns), raw_sha)
+    version = (item.prev_version or 0) + 1
+    return FileVersion(ctx.source_root, item.source_path, version, size, _utc(mtime_ns), raw_sha)
 
 
-def _event_kind(item: dict[str, Any], raw_sha: str) -> str:
+def _event_kind(item: PlannedFile, raw_sha: str) -> str:
     if not _was_live(item):
         return "new"
-    return "reprocessed" if raw_sha == item["prev_raw_sha256"] else "changed"
+    return "reprocessed" if raw_sha == item.prev_raw_sha256 else "changed"
 
 
 def _file_of_many(
     found: Iterable[Item],
-    item: dict[str, Any],
+    item: PlannedFile,
     origin: FileVersion,
     mtime_ns: int | None,
     ctx: BatchContext,
     registry: Registry,
-    tables: dict[str, list[dict[str, Any]]],
+    tables: Staged,
     documents: Counter[str],
     flush: Callable[[], None],
 ) -> str:
-    """A file of many documents: its documents, then its file event (returned)."""
+    """A file of many documents: its documents, then its file event (returned). A file
+    read in shards leaves its live count and its event in `item` for `finish_shards`."""
     event = _event_kind(item, origin.raw_sha256)
-    if item["prev_article_id"] is not None:  # it was one article: that one is gone
+    if item.prev_article_id is not None and _primary(item):  # it was one article: gone
         _bury(item, ctx, tables, None, origin.version, "deleted")
         documents["deleted"] += 1
     live = _process_documents(found, item, origin, ctx, registry, tables, documents, flush)
-    tables["file_events"].append(
-        _event(
-            item,
-            ctx,
-            event,
-            origin.file_size,
-            mtime_ns,
-            origin.raw_sha256,
-            None,
-            origin.version,
-            documents=live,
-        )
+    row = _event(
+        item,
+        ctx,
+        event,
+        origin.file_size,
+        mtime_ns,
+        origin.raw_sha256,
+        None,
+        origin.version,
+        documents=live,
     )
+    if item.shards == 1:
+        tables.file_events.append(row)
+    else:
+        item.live = live
+        if _primary(item):
+            item.held_event = row
     return event
 
 
@@ -338,19 +425,19 @@ class _Streamed:
     raw_sha: str
 
 
-def _stream(item: dict[str, Any], ctx: BatchContext) -> _Streamed | None:
+def _stream(item: PlannedFile, ctx: BatchContext) -> _Streamed | None:
     """A local file over max_file_bytes whose reader streams (JSON Lines, CSV, WARC,
     archives): hashed a chunk at a time, then read record by record instead of whole.
     None for every other file (read whole as before, or refused as too large)."""
-    size = item["file_size"] or 0
-    if size <= ctx.max_file_bytes or is_url(ctx.source_root) or item["action"] == "reject":
+    size = item.file_size or 0
+    if size <= ctx.max_file_bytes or is_url(ctx.source_root) or item.action == "reject":
         return None
-    path = os.path.join(os.fsencode(ctx.source_root), item["path_bytes"])
+    path = os.path.join(os.fsencode(ctx.source_root), item.path_bytes)
     try:
         with open(path, "rb") as handle:
             head = handle.read(SNIFF_BYTES)
-            forced = _forced_format(item["source_path"], ctx)
-            reader = forced or choose_reader(head, PurePosixPath(item["source_path"]).name).name
+            forced = _forced_format(item.source_path, ctx)
+            reader = forced or choose_reader(head, PurePosixPath(item.source_path).name).name
             if reader not in STREAMING:
                 return None
             limit = ctx.reading()
@@ -370,11 +457,11 @@ def _stream(item: dict[str, Any], ctx: BatchContext) -> _Streamed | None:
 
 
 def _process_stream(
-    item: dict[str, Any],
+    item: PlannedFile,
     streamed: _Streamed,
     ctx: BatchContext,
     registry: Registry,
-    tables: dict[str, list[dict[str, Any]]],
+    tables: Staged,
     documents: Counter[str],
     flush: Callable[[], None],
 ) -> str:
@@ -385,8 +472,8 @@ def _process_stream(
     if _touched(item, ctx, tables, size, mtime_ns, raw_sha):
         return "unchanged"
     origin = _next_version(item, ctx, size, mtime_ns, raw_sha)
-    options = ctx.reading()
-    name = PurePosixPath(item["source_path"]).name
+    options = replace(ctx.reading(), shard=(item.shard, item.shards))
+    name = PurePosixPath(item.source_path).name
     handle = None
     try:  # only reading: an error writing the rows below is the run's, not the file's
         handle = open(streamed.path, "rb")  # noqa: SIM115 (closed below)
@@ -435,7 +522,7 @@ def _read_documents(raw: bytes, source_path: str, ctx: BatchContext) -> Iterator
     return read_documents(raw, name, options, format=_forced_format(source_path, ctx))
 
 
-def _is_one_article(found: list[Item], item: dict[str, Any]) -> bool:
+def _is_one_article(found: list[Item], item: PlannedFile) -> bool:
     """A file that is one article (a text file, one HTML page), as files were before
     containers: it keeps its one row per file and its article ids."""
     if len(found) != 1:
@@ -448,24 +535,29 @@ def _is_one_article(found: list[Item], item: dict[str, Any]) -> bool:
 
 def _process_documents(
     found: Iterable[Item],
-    item: dict[str, Any],
+    item: PlannedFile,
     origin: FileVersion,
     ctx: BatchContext,
     registry: Registry,
-    tables: dict[str, list[dict[str, Any]]],
+    tables: Staged,
     documents: Counter[str],
     flush: Callable[[], None] = lambda: None,
 ) -> int:
     """The documents of a file of many: a new version for each new or changed one, nothing
     for one whose content is unchanged, a tombstone for each one gone from the file; a
     reject row per record that could not be read. Returns how many are live."""
-    known: dict[str, tuple[int, str]] = item["known"]
+    known: dict[str, tuple[int, str]] = item.known
+    shard = (item.shard, item.shards)
     seen: set[str] = set()
     live = 0
     for found_item in found:
+        if isinstance(found_item, Skipped):
+            continue
         key = found_item.record_key
         if key is None and isinstance(found_item, Document):
             key = _content_key(found_item)
+        if not in_shard(key, shard):  # another shard of the file takes it
+            continue
         repeated = key is not None and key in seen
         if repeated:
             found_item = RecordReject(key, "duplicate_key", f"record key {key!r} occurs twice")
@@ -479,7 +571,7 @@ def _process_documents(
                 documents["deleted"] += 1
             continue
         previous = known.get(key)
-        version = item["versions"].get(key, 0) + 1  # above any tombstone it had
+        version = item.versions.get(key, 0) + 1  # above any tombstone it had
         try:
             row = build_document(
                 replace(found_item, record_key=key),
@@ -500,15 +592,14 @@ def _process_documents(
                 documents["deleted"] += 1
             continue
         live += 1
-        if previous and previous[1] == row["content_sha256"] and item["action"] != "reprocess":
+        if previous and previous[1] == row.content_sha256 and item.action != "reprocess":
             documents["unchanged"] += 1
             continue
         documents["changed" if previous else "new"] += 1
-        tables["articles"].append(row | {"ingested_at": ctx.ingested_at, "run_id": ctx.run_id})
-        _add_story_inputs(row, ctx.run_id, tables)
+        _stage_article(row, ctx, tables)
         flush()
     for key, (version, _sha) in known.items():
-        if key not in seen:
+        if key not in seen and in_shard(key, shard):
             _bury(item, ctx, tables, key, version + 1, "deleted")
             documents["deleted"] += 1
     return live
@@ -521,19 +612,19 @@ def _content_key(doc: Document) -> str:
 
 
 def _bury(
-    item: dict[str, Any],
+    item: PlannedFile,
     ctx: BatchContext,
-    tables: dict[str, list[dict[str, Any]]],
+    tables: Staged,
     key: str | None,
     version: int,
     kind: str,
 ) -> None:
     """A tombstone: document `key` of the file (None: the file's one article) is gone."""
-    tables["articles"].append(
+    tables.articles.append(
         tombstone(
             kind,
             ctx.source_root,
-            item["source_path"],
+            item.source_path,
             version,
             ctx.ingested_at,
             ctx.run_id,
@@ -543,41 +634,74 @@ def _bury(
 
 
 def _record_reject(
-    item: dict[str, Any],
+    item: PlannedFile,
     ctx: BatchContext,
-    tables: dict[str, list[dict[str, Any]]],
+    tables: Staged,
     rejected: RecordReject,
 ) -> None:
-    tables["rejects"].append(
-        {
-            "run_id": ctx.run_id,
-            "source_root": ctx.source_root,
-            "source_path": item["source_path"],
-            "record_key": rejected.record_key,
-            "reason": rejected.reason,
-            "error_type": "RecordReject",
-            "message": rejected.message,
-            "file_size": item["file_size"],
-            "raw_sha256": None,
-            "rejected_at": ctx.ingested_at,
-        }
+    tables.rejects.append(
+        _reject_row(
+            item,
+            ctx,
+            rejected.reason,
+            "RecordReject",
+            rejected.message,
+            item.file_size,
+            None,
+            record_key=rejected.record_key,
+        )
+    )
+
+
+def _reject_row(
+    item: PlannedFile,
+    ctx: BatchContext,
+    reason: str,
+    error_type: str,
+    message: str,
+    size: int | None,
+    raw_sha: str | None,
+    *,
+    record_key: str | None = None,
+) -> RejectRow:
+    return RejectRow(
+        run_id=ctx.run_id,
+        source_root=ctx.source_root,
+        source_path=item.source_path,
+        record_key=record_key,
+        reason=reason,
+        error_type=error_type,
+        message=message,
+        file_size=size,
+        raw_sha256=raw_sha,
+        rejected_at=ctx.ingested_at,
     )
 
 
 def _known_documents(
-    documents_file: str | None, paths: list[str]
-) -> dict[str, tuple[dict[str, tuple[int, str]], dict[str, int]]]:
+    documents_file: str | None, planned: list[PlannedFile]
+) -> dict[str, tuple[dict[str, tuple[int, str]], dict[str, int], int]]:
     """This batch's container files' documents: path -> (the live ones: key -> (version,
-    content sha), and every one ever written: key -> its highest version)."""
+    content sha), every one ever written: key -> its highest version, and how many are
+    live). A later shard of a file keeps only its own keys; the first keeps all (it
+    buries them all if the file is rejected)."""
+    paths = [item.source_path for item in planned]
     if not documents_file or not paths:
         return {}
+    shards = {item.source_path: (item.shard, item.shards) for item in planned}
     table = pq.read_table(documents_file, filters=[("source_path", "in", paths)])
-    known: dict[str, tuple[dict[str, tuple[int, str]], dict[str, int]]] = {}
-    for row in table.to_pylist():
-        live, versions = known.setdefault(row["source_path"], ({}, {}))
-        versions[row["record_key"]] = row["version"]
-        if row["live"]:
-            live[row["record_key"]] = (row["version"], row["content_sha256"])
+    known: dict[str, tuple[dict[str, tuple[int, str]], dict[str, int], int]] = {}
+    columns = ("source_path", "record_key", "version", "content_sha256", "live")
+    rows = zip(*(table.column(name).to_pylist() for name in columns), strict=True)
+    for path, key, version, sha, is_live in rows:  # columns: no dict per document
+        live, versions, count = known.get(path) or ({}, {}, 0)
+        known[path] = (live, versions, count + is_live)
+        shard = shards[path]
+        if shard[0] > 0 and not in_shard(key, shard):
+            continue
+        versions[key] = version
+        if is_live:
+            live[key] = (version, sha)
     return known
 
 
@@ -586,31 +710,32 @@ def _where(exc: Exception) -> str:
     return f"{exc!r} at {Path(where.filename).name}:{where.lineno}"
 
 
-def _add_story_inputs(
-    row: dict[str, Any], run_id: str, tables: dict[str, list[dict[str, Any]]]
-) -> None:
-    """Quotes and the story-matching signature of a new article version."""
-    features = story_features(row["title"], row["body"])
-    tables["article_features"].append(
-        {
-            "article_id": row["article_id"],
-            "signature": features.signature,
-            "weekday": features.weekday,
-            "run_id": run_id,
-        }
+def _stage_article(row: ArticleRow, ctx: BatchContext, tables: Staged) -> None:
+    """A new article version, stamped with the run, with its quotes and the signature
+    that story matching compares."""
+    row.ingested_at, row.run_id = ctx.ingested_at, ctx.run_id
+    tables.articles.append(row)
+    features = story_features(row.title, row.body or "")
+    tables.article_features.append(
+        FeatureRow(
+            article_id=row.article_id,
+            signature=features.signature,
+            weekday=features.weekday,
+            run_id=ctx.run_id,
+        )
     )
-    tables["quotes"] += [
-        {
-            "article_id": row["article_id"],
-            "quote": quote.text,
-            "speaker": quote.speaker,
-            "start_char": quote.start,
-            "end_char": quote.end,
-            "word_count": len(quote.text.split()),
-            "quote_hash": quote.quote_hash,
-            "run_id": run_id,
-        }
-        for quote in extract_quotes(row["body"])
+    tables.quotes += [
+        QuoteRow(
+            article_id=row.article_id,
+            quote=quote.text,
+            speaker=quote.speaker,
+            start_char=quote.start,
+            end_char=quote.end,
+            word_count=len(quote.text.split()),
+            quote_hash=quote.quote_hash,
+            run_id=ctx.run_id,
+        )
+        for quote in extract_quotes(row.body or "")
     ]
 
 
@@ -646,9 +771,9 @@ def read_file(path: bytes, max_bytes: int) -> tuple[bytes, int, int]:
 
 
 def _reject(
-    item: dict[str, Any],
+    item: PlannedFile,
     ctx: BatchContext,
-    tables: dict[str, list[dict[str, Any]]],
+    tables: Staged,
     reason: str,
     error_type: str,
     message: str,
@@ -657,23 +782,13 @@ def _reject(
     raw: bytes | None,
     documents: Counter[str],
 ) -> str:
+    if not _primary(item):  # the file's first shard rejects it
+        return "shard"
     raw_sha = hashlib.sha256(raw).hexdigest() if raw is not None else None
-    tables["rejects"].append(
-        {
-            "run_id": ctx.run_id,
-            "source_root": ctx.source_root,
-            "source_path": item["source_path"],
-            "reason": reason,
-            "error_type": error_type,
-            "message": message,
-            "file_size": size,
-            "raw_sha256": raw_sha,
-            "rejected_at": ctx.ingested_at,
-        }
-    )
+    tables.rejects.append(_reject_row(item, ctx, reason, error_type, message, size, raw_sha))
     # A live article whose file is only temporarily unreadable stays live: the manifest
     # keeps its last good state and the next run tries again.
-    known = item["known"]
+    known = item.known
     was_live = _was_live(item)
     if reason in TRANSIENT_REASONS and was_live:
         return "rejected"
@@ -681,16 +796,16 @@ def _reject(
         documents["rejected"] += 1
     # A file that had an article and is now unusable gets a tombstone: its last version
     # is no longer current. The tombstone takes the next version number.
-    version = item["prev_version"] + 1 if was_live else item["prev_version"]
-    tables["file_events"].append(
+    version = item.prev_version + 1 if was_live else item.prev_version
+    tables.file_events.append(
         _event(item, ctx, "rejected", size, mtime_ns, raw_sha, None, version, reason)
     )
-    if item["prev_article_id"] is not None:
-        tables["articles"].append(
+    if item.prev_article_id is not None:
+        tables.articles.append(
             tombstone(
                 "rejected",
                 ctx.source_root,
-                item["source_path"],
+                item.source_path,
                 version,
                 ctx.ingested_at,
                 ctx.run_id,
@@ -704,7 +819,7 @@ def _reject(
 
 
 def _event(
-    item: dict[str, Any],
+    item: PlannedFile,
     ctx: BatchContext,
     event: str,
     size: int | None,
@@ -715,21 +830,21 @@ def _event(
     reason: str | None = None,
     *,
     documents: int | None = None,
-) -> dict[str, Any]:
-    return {
-        "run_id": ctx.run_id,
-        "source_root": ctx.source_root,
-        "source_path": item["source_path"],
-        "event": event,
-        "article_id": live_article,
-        "version": version,
-        "documents": documents,
-        "file_size": size,
-        "file_mtime_ns": mtime_ns,
-        "raw_sha256": raw_sha,
-        "reject_reason": reason,
-        "event_at": ctx.ingested_at,
-    }
+) -> FileEventRow:
+    return FileEventRow(
+        run_id=ctx.run_id,
+        source_root=ctx.source_root,
+        source_path=item.source_path,
+        event=event,
+        article_id=live_article,
+        version=version,
+        documents=documents,
+        file_size=size,
+        file_mtime_ns=mtime_ns,
+        raw_sha256=raw_sha,
+        reject_reason=reason,
+        event_at=ctx.ingested_at,
+    )
 
 
 def _utc(mtime_ns: int | None) -> datetime | None:

@@ -15,6 +15,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from tasks.errors import TRANSIENT_REASONS
+from warehouse.locations import is_url
 from warehouse.storage import Warehouse, writing
 
 # What a run does with each discovered (or vanished) file.
@@ -41,7 +42,7 @@ class Plan:
     to_read: int
     deleted_file: str | None  # Parquet of manifest rows whose files are gone
     deleted: int
-    batches: tuple[BatchRef, ...]
+    batches: tuple[BatchRef, ...]  # a large container's shards first, then the rest
     # Parquet of the live documents of files of many documents that this run reads again,
     # rejects or finds deleted: (source_path, record_key, version, content_sha256).
     documents_file: str | None = None
@@ -69,8 +70,15 @@ def plan_run(
     force: bool,
     batch_size: int,
     workers: int,
+    shard_bytes: int | None = None,
 ) -> Plan:
-    """Classify every file against the manifest and write the work and deletion files."""
+    """Classify every file against the manifest and write the work and deletion files.
+
+    A local file over `shard_bytes` (max_file_bytes: a container the batch step streams)
+    is read by `workers` batches of its own, one shard of its records each (see
+    `tasks.readers.base.in_shard`), so one huge dump still uses every core; they come
+    first, being the longest. Its other shards find nothing to do if it is not a
+    container after all."""
     # Imported here: batch workers import this module for BatchRef and need no DuckDB.
     import duckdb
 
@@ -90,11 +98,27 @@ def plan_run(
             "SELECT count(*) FROM read_parquet(?)", [str(discovery_file)]
         ).fetchall()[0][0]
         to_read = sum(counts.get(a, 0) for a in READ_ACTIONS)
-        rows = batch_rows(to_read, batch_size, workers)
+        shards = workers if shard_bytes is not None and workers > 1 else 1
+        if is_url(source_root):
+            shards = 1  # object-store files are read whole (or refused), never streamed
+        sharded = f"(file_size > {int(shard_bytes or 0)} AND action <> 'reject' AND {shards} > 1)"
+        shard_file = scratch / "shards.parquet"
+        n_shards = _write_grouped(
+            con.sql(
+                f"SELECT *, unnest(range({shards})) AS shard, {shards} AS shards "
+                f"FROM classified WHERE list_contains(?, action) AND {sharded} "
+                "ORDER BY ordinal, shard",
+                params=[list(READ_ACTIONS)],
+            ).to_arrow_reader(1),
+            shard_file,
+            1,
+        )
+        rows = batch_rows(to_read - n_shards // shards, batch_size, workers)
         work_file = scratch / "work.parquet"
         n_groups = _write_grouped(
             con.sql(
-                "SELECT * FROM classified WHERE list_contains(?, action) ORDER BY ordinal",
+                "SELECT *, 0 AS shard, 1 AS shards FROM classified "
+                f"WHERE list_contains(?, action) AND NOT {sharded} ORDER BY ordinal",
                 params=[list(READ_ACTIONS)],
             ).to_arrow_reader(rows),
             work_file,
@@ -111,9 +135,12 @@ def plan_run(
             ).fetchall()
     finally:
         con.close()
-    sizes = _row_group_sizes(work_file) if n_groups else []
+    groups = [(shard_file, i, 1) for i in range(n_shards)]
+    if n_groups:
+        groups += [(work_file, i, size) for i, size in enumerate(_row_group_sizes(work_file))]
     batches = tuple(
-        BatchRef(str(work_file), i, size, i + 1, len(sizes)) for i, size in enumerate(sizes)
+        BatchRef(str(file), group, size, index, len(groups))
+        for index, (file, group, size) in enumerate(groups, start=1)
     )
     return Plan(
         discovered=discovered,

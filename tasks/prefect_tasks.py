@@ -54,6 +54,7 @@ def plan_task(
     force: bool,
     batch_size: int,
     workers: int,
+    shard_bytes: int | None = None,
 ) -> Plan:
     require(scratch, "discovered", by="plan")
     plan = plan_run(
@@ -64,6 +65,7 @@ def plan_task(
         force=force,
         batch_size=batch_size,
         workers=workers,
+        shard_bytes=shard_bytes,
     )
     get_run_logger().info(
         "%d to read in %d batches, %d unchanged, %d gone since the last run",

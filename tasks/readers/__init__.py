@@ -14,7 +14,16 @@ import tasks.readers.factiva as factiva
 import tasks.readers.nexis as nexis
 from tasks.errors import RejectError
 from tasks.readers import archives, html, records, text, warc
-from tasks.readers.base import Document, Item, Reader, ReadOptions, RecordReject, Stated
+from tasks.readers.base import (
+    Document,
+    Item,
+    Reader,
+    ReadOptions,
+    RecordReject,
+    Skipped,
+    Stated,
+    in_shard,
+)
 
 READERS: tuple[Reader, ...] = (
     # one line per format; on equal sniff scores the earlier reader wins
@@ -48,9 +57,11 @@ __all__ = [
     "ReadOptions",
     "Reader",
     "RecordReject",
+    "Skipped",
     "Stated",
     "choose_reader",
     "formats_markdown",
+    "in_shard",
     "read_documents",
     "reader_named",
 ]
@@ -87,7 +98,7 @@ def read_documents(
 
 
 def formats_markdown() -> str:
-    """The README's table of readers (a test keeps the two in step)."""
+    """The docs/formats.md table of readers (a test keeps the two in step)."""
     rows = ["| format | reads | fields it takes from the container |", "|---|---|---|"]
     for reader in READERS:
         fields = ", ".join(f"`{f}`" for f in reader.fields) or "–"

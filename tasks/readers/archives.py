@@ -31,7 +31,7 @@ from pathlib import PurePosixPath
 from typing import Any, BinaryIO
 
 from tasks.errors import RejectError
-from tasks.readers.base import Item, ReadOptions, RecordReject
+from tasks.readers.base import Item, ReadOptions, RecordReject, Skipped, in_shard
 
 CHUNK = 1 << 20  # decompressed bytes read at a time
 TAR_MAGIC_OFFSET = 257
@@ -175,8 +175,16 @@ class _Archive:
         if not data:
             yield RecordReject(key, "empty", f"{label}: the member has zero bytes")
             return
+        if not in_shard(key, self.options.shard) and _one_document(data, key):
+            yield Skipped(key)  # another shard of the archive reads this member
+            return
+        # The keys inside a member are prefixed with its path: the batch step picks the
+        # shard's own among them, so the member's reader reads all of them.
         sub = replace(
-            self.options, depth=self.options.depth + 1, max_expanded_bytes=max(self.budget.left, 0)
+            self.options,
+            depth=self.options.depth + 1,
+            max_expanded_bytes=max(self.budget.left, 0),
+            shard=(0, 1),
         )
         try:
             for item in read_documents(data, key, sub):
@@ -201,6 +209,14 @@ class _Archive:
             self.budget.expanded += len(item.raw or b"") + len(item.text or "")
         member = key if item.member is None else f"{key}/{item.member}"
         return replace(item, record_key=record_key, member=member)
+
+
+def _one_document(data: bytes, name: str) -> bool:
+    """A member its reader turns into one document keyed by the member's path (a text
+    file, an HTML page), so a shard that does not take that key can skip reading it."""
+    from tasks.readers import SNIFF_BYTES, choose_reader
+
+    return choose_reader(data[:SNIFF_BYTES], name).name in ("text", "html")
 
 
 # ---------------------------------------------------------------------------- zip

@@ -13,10 +13,17 @@ text file, one saved HTML page) has `record_key = None`.
 
 One bad record is a `RecordReject` (reason code and message); the reader goes on with the
 rest of the file. A file that is not of the reader's format at all raises `RejectError`.
+
+A huge container is read by several batches at once, each taking one shard of its records
+(`ReadOptions.shard`, decided by `in_shard` from the record key alone, so every occurrence
+of a key, and its earlier versions, fall in the same shard). A reader may skip the costly
+part of a record another shard takes (extracting an HTML page) by yielding `Skipped` in its
+place; the batch step drops every item of another shard in any case.
 """
 
 from __future__ import annotations
 
+import zlib
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -71,9 +78,30 @@ class ReadOptions:
     max_members: int = 100_000  # members of one archive
     max_depth: int = 3  # archives inside archives
     depth: int = 0  # how deep the reader is called (archives pass depth + 1 down)
+    shard: tuple[int, int] = (0, 1)  # (this one, of how many): the records this read takes
 
 
-Item = Document | RecordReject
+@dataclass(frozen=True, slots=True)
+class Skipped:
+    """A record another shard of the file reads: left unread here (see `in_shard`)."""
+
+    record_key: str
+
+
+Item = Document | RecordReject | Skipped
+
+
+def in_shard(key: str | None, shard: tuple[int, int]) -> bool:
+    """Whether the record with this key belongs to `shard`: a stable hash of the key
+    (CRC-32, the same in every process), so shards split a file's records evenly and a
+    key always lands in the same one; a record with no key (a line that is not JSON)
+    goes to the first shard."""
+    index, count = shard
+    if count <= 1:
+        return True
+    if key is None:
+        return index == 0
+    return zlib.crc32(key.encode("utf-8", "surrogatepass")) % count == index
 
 
 class Reader(Protocol):

@@ -37,7 +37,7 @@ from typing import Any, BinaryIO
 from fastwarc import ArchiveIterator, WarcRecordType
 
 from tasks.errors import RejectError
-from tasks.readers.base import Item, ReadOptions, RecordReject
+from tasks.readers.base import Item, ReadOptions, RecordReject, Skipped, in_shard
 from tasks.readers.html import read_html, sniff_html
 
 SNIFF_INFLATE_BYTES = 4096  # compressed bytes of a gzip head inflated to look for "WARC/"
@@ -83,6 +83,9 @@ class WarcReader:
                     "with the same target URI and date"
                 )
                 yield RecordReject(f"{record.uri} @ {record.date_text}", "duplicate_key", message)
+                continue
+            if not in_shard(key, options.shard):
+                yield Skipped(key)  # another shard of the file extracts this page
                 continue
             item = read_html(
                 record.payload or b"",
