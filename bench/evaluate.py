@@ -450,12 +450,12 @@ def reuters_file_results(sgm_path: str, out_dir: str) -> dict[str, Any]:
         else:
             record.update(
                 rejected=None,
-                title=article["title"],
-                month_day=(article["pub_month"], article["pub_day"]),
-                year=article["pub_year"],
-                source=article["source"],
-                language=article["language"],
-                date_text=article["date_text"],
+                title=article.title,
+                month_day=(article.pub_month, article.pub_day),
+                year=article.pub_year,
+                source=article.source,
+                language=article.language,
+                date_text=article.date_text,
             )
         stories.append(record)
     return {"file": sgm.name, "stories": stories, "skipped": skipped}
@@ -720,7 +720,7 @@ def datelines_chunk(root: str, paths: list[str]) -> list[dict[str, Any]]:
             decoded_text=decoded.text,
             decoded_encoding=decoded.encoding,
             **{
-                key: article.get(key)
+                key: getattr(article, key)
                 for key in (
                     "title",
                     "published_date",

@@ -76,8 +76,8 @@ def steps_row(path: Path, root: Path) -> dict[str, Any] | None:
         row = build_article(raw, origin, EnrichOptions(latest_date=date.today()), load_registry())
     except RejectError:
         return None
-    features = story_features(row["title"], row["body"])
-    quotes = extract_quotes(row["body"])
+    features = story_features(row.title, row.body or "")
+    quotes = extract_quotes(row.body or "")
     return row | {"quotes": len(quotes), "weekday": features.weekday}
 
 

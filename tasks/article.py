@@ -6,7 +6,6 @@ import hashlib
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import cache
-from typing import Any
 
 from tasks.dates import EARLIEST_YEAR, DateInfo, find_publication_date
 from tasks.decode import decode_bytes, decode_text
@@ -14,6 +13,7 @@ from tasks.language import LanguageHint, detect_language, language_code
 from tasks.layout import split_layout
 from tasks.readers.base import Document, Stated
 from tasks.sources import Registry, SourceTag, assign_source, detect_outlet, outlet_slug
+from warehouse.rows import ArticleRow
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,17 +62,17 @@ def content_sha256(title: str | None, body: str) -> str:
 
 def build_article(
     raw: bytes, origin: FileVersion, options: EnrichOptions, registry: Registry
-) -> dict[str, Any]:
+) -> ArticleRow:
     """The `articles` row of a plain text file's bytes; raises RejectError."""
     return build_document(Document(None, "text", raw=raw), origin, options, registry)
 
 
 def build_document(
     doc: Document, origin: FileVersion, options: EnrichOptions, registry: Registry
-) -> dict[str, Any]:
-    """All `articles` columns of one document except ingested_at and run_id.
+) -> ArticleRow:
+    """The `articles` row of one document, without ingested_at and run_id (the batch's).
 
-    What the container states is weighed against what the text gives (README, Formats):
+    What the container states is weighed against what the text gives (docs/formats.md):
     its title and its publication date win (a field is what the publisher or the database
     recorded; the text's opening may be a dateline of another day, or no title at all),
     a crawl date never counts as a publication date, its outlet wins over the text's
@@ -115,44 +115,44 @@ def build_document(
     if title and body.startswith(title):  # the page repeats its headline above the text
         body = body[len(title) :].lstrip()
     key = doc.record_key
-    return {
-        "article_id": article_id(origin.source_root, origin.source_path, origin.version, key),
-        "source_root": origin.source_root,
-        "source_path": origin.source_path,
-        "file_key": file_key(origin.source_root, origin.source_path, key),
-        "record_key": key,
-        "format": doc.format,
-        "row_kind": "article",
-        "version": origin.version,
-        "title": title,
-        "lede": layout.lede,
-        "body": body,
-        "content_sha256": content_sha256(title, body),
-        "char_count": len(body),
-        "pub_year": when.year,
-        "pub_month": when.month,
-        "pub_day": when.day,
-        "published_date": when.published,
-        "date_text": when.text,
-        "date_source": when.source,
-        "language": language.language,
-        "language_prob": language.probability,
-        "language_evidence": language.evidence,
-        "source": outlet.slug,
-        "source_evidence": outlet.evidence,
-        "url": stated.url,
-        "byline": stated.byline,
-        "section": stated.section,
-        "crawl_date": stated.crawl_date,
-        "encoding": decoded.encoding if doc.raw is not None else None,
-        "encoding_confidence": decoded.encoding_confidence,
-        "had_bom": decoded.had_bom,
-        "mojibake_fixed": decoded.mojibake_fixed,
-        "decode_errors": decoded.decode_errors,
-        "raw_sha256": origin.raw_sha256,
-        "file_size": origin.file_size,
-        "file_mtime": origin.file_mtime,
-    }
+    return ArticleRow(
+        article_id=article_id(origin.source_root, origin.source_path, origin.version, key),
+        source_root=origin.source_root,
+        source_path=origin.source_path,
+        file_key=file_key(origin.source_root, origin.source_path, key),
+        record_key=key,
+        format=doc.format,
+        row_kind="article",
+        version=origin.version,
+        title=title,
+        lede=layout.lede,
+        body=body,
+        content_sha256=content_sha256(title, body),
+        char_count=len(body),
+        pub_year=when.year,
+        pub_month=when.month,
+        pub_day=when.day,
+        published_date=when.published,
+        date_text=when.text,
+        date_source=when.source,
+        language=language.language,
+        language_prob=language.probability,
+        language_evidence=language.evidence,
+        source=outlet.slug,
+        source_evidence=outlet.evidence,
+        url=stated.url,
+        byline=stated.byline,
+        section=stated.section,
+        crawl_date=stated.crawl_date,
+        encoding=decoded.encoding if doc.raw is not None else None,
+        encoding_confidence=decoded.encoding_confidence,
+        had_bom=decoded.had_bom,
+        mojibake_fixed=decoded.mojibake_fixed,
+        decode_errors=decoded.decode_errors,
+        raw_sha256=origin.raw_sha256,
+        file_size=origin.file_size,
+        file_mtime=origin.file_mtime,
+    )
 
 
 def _stated_hint(stated: Stated) -> LanguageHint | None:
@@ -182,18 +182,18 @@ def tombstone(
     at: datetime,
     run_id: str,
     record_key: str | None = None,
-) -> dict[str, Any]:
+) -> ArticleRow:
     """An `articles` row that ends a file's last version: it was deleted or became unusable.
 
     It takes the next version number, so the latest row of a file is its highest version.
     """
-    return {
-        "source_root": source_root,
-        "source_path": source_path,
-        "file_key": file_key(source_root, source_path, record_key),
-        "record_key": record_key,
-        "row_kind": kind,
-        "version": version,
-        "ingested_at": at,
-        "run_id": run_id,
-    }
+    return ArticleRow(
+        source_root=source_root,
+        source_path=source_path,
+        file_key=file_key(source_root, source_path, record_key),
+        record_key=record_key,
+        row_kind=kind,
+        version=version,
+        ingested_at=at,
+        run_id=run_id,
+    )

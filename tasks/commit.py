@@ -15,7 +15,8 @@ from tasks.article import tombstone
 from tasks.batch import STAGED_TABLES, BatchResult, batch_parts
 from tasks.compact import merged_file
 from tasks.plan import Plan
-from warehouse.storage import Warehouse, commit_run, rows_to_table, write_parquet
+from warehouse.rows import FileEventRow, RunRow, to_table
+from warehouse.storage import Warehouse, commit_run, write_parquet
 
 OUTCOMES = ("new", "changed", "reprocessed", "unchanged", "rejected")
 DOC_COUNTS = ("docs_new", "docs_changed", "docs_unchanged", "docs_deleted", "docs_rejected")
@@ -103,16 +104,17 @@ def finish_run(
         **{f"docs_{k}": documents[k] for k in ("new", "changed", "unchanged", "deleted")},
         docs_rejected=documents["rejected"],
     )
-    run_row = summary.counts() | {
-        "run_id": run_id,
-        "flow_run_id": flow_run_id,
-        "source_root": source_root,
-        "parameters": json.dumps(parameters, sort_keys=True, default=str),
-        "started_at": started_at,
-        "finished_at": finished_at,
-        "wirehouse_version": version,
-    }
-    write_parquet(rows_to_table([run_row], "runs"), staging / "runs-run.parquet")
+    run_row = RunRow(
+        **summary.counts(),
+        run_id=run_id,
+        flow_run_id=flow_run_id,
+        source_root=source_root,
+        parameters=json.dumps(parameters, sort_keys=True, default=str),
+        started_at=started_at,
+        finished_at=finished_at,
+        wirehouse_version=version,
+    )
+    write_parquet(to_table([run_row], "runs"), staging / "runs-run.parquet")
     _check_merged(staging)
     commit_run(wh, run_id)
     return summary
@@ -164,14 +166,14 @@ def _stage_deletions(
         g["live"] = g["prev_article_id"] is not None
         g["version"] = g["prev_version"] + 1 if g["live"] else g["prev_version"]
     events = [
-        {
-            "run_id": run_id,
-            "source_root": source_root,
-            "source_path": g["source_path"],
-            "event": "deleted",
-            "version": g["version"],
-            "event_at": now,
-        }
+        FileEventRow(
+            run_id=run_id,
+            source_root=source_root,
+            source_path=g["source_path"],
+            event="deleted",
+            version=g["version"],
+            event_at=now,
+        )
         for g in gone
     ]
     tombstones = [
@@ -196,7 +198,7 @@ def _stage_deletions(
             )
             for d in documents
         ]
-    write_parquet(rows_to_table(events, "file_events"), staging / "file_events-deleted.parquet")
+    write_parquet(to_table(events, "file_events"), staging / "file_events-deleted.parquet")
     if tombstones:
-        write_parquet(rows_to_table(tombstones, "articles"), staging / "articles-deleted.parquet")
+        write_parquet(to_table(tombstones, "articles"), staging / "articles-deleted.parquet")
     return len(events), len(tombstones)

@@ -39,8 +39,9 @@ from tasks.stories import (
     infer_from_weekday,
 )
 from warehouse.catalog import create_views, parts_sql
+from warehouse.rows import InferredDateRow, to_table
 from warehouse.schemas import TABLES
-from warehouse.storage import Warehouse, rows_to_table, write_parquet_groups
+from warehouse.storage import Warehouse, write_parquet_groups
 
 LINK_MEMORY = "256MB"  # DuckDB memory for matching; more spills to the staging folder
 PYTHON_PHASE_MEMORY = "64MB"  # DuckDB memory while Python assigns stories
@@ -313,7 +314,7 @@ _TARGETS = """
 def _stage_dates(con: duckdb.DuckDBPyConnection, target: Path, run_id: str, latest: date) -> int:
     """Stream the year-less articles, infer what can be inferred, write it in chunks."""
     chunks = _chunks(_inferences(con.execute(_TARGETS), run_id, latest))
-    tables = (rows_to_table(chunk, "inferred_dates") for chunk in chunks)
+    tables = (to_table(chunk, "inferred_dates") for chunk in chunks)
     write_parquet_groups(tables, TABLES["inferred_dates"], target)
     return pq.ParquetFile(target).metadata.num_rows
 
@@ -329,14 +330,14 @@ def _inferences(
             found, kind = infer_from_weekday(when, latest), "inferred:weekday"
         if found is None or (found[0], kind, found[1]) == current:
             continue  # nothing to say, or nothing new to say
-        yield {
-            "article_id": article_id,
-            "pub_year": found[0].year,
-            "published_date": found[0],
-            "date_source": kind,
-            "date_confidence": found[1],
-            "run_id": run_id,
-        }
+        yield InferredDateRow(
+            article_id=article_id,
+            pub_year=found[0].year,
+            published_date=found[0],
+            date_source=kind,
+            date_confidence=found[1],
+            run_id=run_id,
+        )
 
 
 def _rows(cursor: duckdb.DuckDBPyConnection) -> Iterator[tuple[Any, ...]]:

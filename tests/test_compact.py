@@ -9,23 +9,24 @@ import pytest
 
 from tasks.commit import AccountingError, _check_merged
 from tasks.compact import compact_staged
-from warehouse.storage import rows_to_table, write_parquet
+from warehouse.rows import RejectRow, to_table
+from warehouse.storage import write_parquet
 
 
-def _rejects(paths: list[str]) -> list[dict]:
+def _rejects(paths: list[str]) -> list[RejectRow]:
     now = datetime.now(UTC)
     return [
-        {
-            "run_id": "r1",
-            "source_root": "/r",
-            "source_path": path,
-            "reason": "empty",
-            "error_type": "RejectError",
-            "message": "the file is empty " * 20,
-            "file_size": 0,
-            "raw_sha256": None,
-            "rejected_at": now,
-        }
+        RejectRow(
+            run_id="r1",
+            source_root="/r",
+            source_path=path,
+            reason="empty",
+            error_type="RejectError",
+            message="the file is empty " * 20,
+            file_size=0,
+            raw_sha256=None,
+            rejected_at=now,
+        )
         for path in paths
     ]
 
@@ -34,23 +35,21 @@ def _stage(staging, batches: int, per_batch: int) -> list[str]:
     paths = []
     for b in range(1, batches + 1):
         names = [f"b{b}/f{i}.txt" for i in range(per_batch)]
-        write_parquet(
-            rows_to_table(_rejects(names), "rejects"), staging / f"rejects-b{b:06d}.parquet"
-        )
+        write_parquet(to_table(_rejects(names), "rejects"), staging / f"rejects-b{b:06d}.parquet")
         paths += names
     return paths
 
 
 def test_parts_merge_into_one_file_with_every_row_in_order(tmp_path):
     expected = _stage(tmp_path, batches=7, per_batch=30)
-    part_bytes = rows_to_table(_rejects(expected[:30]), "rejects").nbytes
+    part_bytes = to_table(_rejects(expected[:30]), "rejects").nbytes
 
     summary = compact_staged(tmp_path, tables=["rejects"], row_group_bytes=2 * part_bytes)
 
     assert [p.name for p in tmp_path.iterdir()] == ["rejects-run.parquet"]
     merged = pq.ParquetFile(tmp_path / "rejects-run.parquet")
     assert merged.read().column("source_path").to_pylist() == expected
-    assert merged.schema_arrow.equals(rows_to_table([], "rejects").schema)
+    assert merged.schema_arrow.equals(to_table([], "rejects").schema)
     # two parts' worth of bytes per row group: 7 parts -> 4 groups, the last one short
     assert [merged.metadata.row_group(i).num_rows for i in range(4)] == [60, 60, 60, 30]
     assert (summary.parts, summary.files, summary.rows) == (7, 1, 210)

@@ -17,10 +17,10 @@ import codecs
 import os
 import re
 import unicodedata
+from dataclasses import replace
 from datetime import UTC, date, datetime
 from functools import cache
 
-import pyarrow as pa
 from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 from langdetect.detector_factory import PROFILES_DIRECTORY
@@ -39,6 +39,7 @@ from tasks.errors import REASONS, RejectError
 from tasks.language import detect_language
 from tasks.layout import split_layout
 from tasks.sources import SourceTag, assign_source, detect_outlet, load_registry
+from warehouse.rows import ArticleRow, to_table
 from warehouse.schemas import ARTICLES
 
 LATEST = date(2026, 11, 23)
@@ -255,15 +256,12 @@ def origin_of(raw: bytes) -> FileVersion:
     return FileVersion("/root", "a.txt", 1, len(raw), datetime.now(UTC), "0" * 64)
 
 
-def check_article_row(row: dict) -> None:
+def check_article_row(row: ArticleRow) -> None:
     """The row plus the run columns is exactly one valid `articles` record."""
-    full = row | {"ingested_at": datetime.now(UTC), "run_id": "r"}
-    assert set(full) == set(ARTICLES.names)
-    for field in ARTICLES:
-        assert field.nullable or full[field.name] is not None, field.name
-    table = pa.Table.from_pylist([full], schema=ARTICLES)
+    full = replace(row, ingested_at=datetime.now(UTC), run_id="r")
+    table = to_table([full], "articles")  # refuses a NULL in a required column
     table.validate(full=True)
-    assert table.num_rows == 1
+    assert table.num_rows == 1 and table.schema.equals(ARTICLES)
 
 
 # --- decode ------------------------------------------------------------------------------
@@ -477,7 +475,7 @@ def test_detect_language_of_any_text(text):
 # --- end to end --------------------------------------------------------------------------
 
 
-def build(raw: bytes) -> dict | None:
+def build(raw: bytes) -> ArticleRow | None:
     options = EnrichOptions(latest_date=LATEST)
     try:
         return build_article(raw, origin_of(raw), options, REGISTRY)

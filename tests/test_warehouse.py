@@ -22,6 +22,7 @@ from warehouse.catalog import (
     table_counts,
     view_sql,
 )
+from warehouse.rows import ArticleRow, FileEventRow, RejectRow, RunRow, to_table
 from warehouse.schemas import ARTICLES_VIEW_EXTRA, HIDDEN_COLUMNS, INTERNAL_TABLES, TABLES
 from warehouse.storage import (
     Warehouse,
@@ -31,7 +32,6 @@ from warehouse.storage import (
     begin_run,
     commit_run,
     new_run_id,
-    rows_to_table,
     write_parquet,
     writer_lock,
 )
@@ -83,7 +83,7 @@ def test_staged_rows_are_invisible_until_the_commit(tmp_path):
         "raw_sha256": None,
         "rejected_at": storage.datetime.now(storage.UTC),
     }
-    write_parquet(rows_to_table([row], "rejects"), staging / "rejects-b000001.parquet")
+    write_parquet(to_table([RejectRow(**row)], "rejects"), staging / "rejects-b000001.parquet")
     with connect(wh) as con:
         assert con.execute("SELECT count(*) FROM rejects").fetchall() == [(0,)]
     commit_run(wh, run_id)
@@ -208,37 +208,37 @@ def _commit_generation(wh: Warehouse, generation: int, files: int) -> None:
     for i in range(files):
         path, article_id = f"f{i}.txt", f"{i:06d}-{generation:06d}"
         articles.append(
-            {
-                "article_id": article_id,
-                "source_root": "/r",
-                "source_path": path,
-                "file_key": file_key("/r", path),
-                "row_kind": "article",
-                "version": generation,
-                "body": "b",
-                "ingested_at": now,
-                "run_id": run_id,
-            }
+            ArticleRow(
+                article_id=article_id,
+                source_root="/r",
+                source_path=path,
+                file_key=file_key("/r", path),
+                row_kind="article",
+                version=generation,
+                body="b",
+                ingested_at=now,
+                run_id=run_id,
+            )
         )
         events.append(
-            {
-                "run_id": run_id,
-                "source_root": "/r",
-                "source_path": path,
-                "event": "changed",
-                "article_id": article_id,
-                "version": generation,
-                "event_at": now,
-            }
+            FileEventRow(
+                run_id=run_id,
+                source_root="/r",
+                source_path=path,
+                event="changed",
+                article_id=article_id,
+                version=generation,
+                event_at=now,
+            )
         )
-    write_parquet(rows_to_table(articles, "articles"), staging / "articles-b000001.parquet")
-    write_parquet(rows_to_table(events, "file_events"), staging / "file_events-b000001.parquet")
+    write_parquet(to_table(articles, "articles"), staging / "articles-b000001.parquet")
+    write_parquet(to_table(events, "file_events"), staging / "file_events-b000001.parquet")
     # Every committed run has its `runs` row; the views read their snapshot from it.
     counts = dict.fromkeys(("new", "unchanged", "rejected", "deleted", "reprocessed"), 0)
     run = {"run_id": run_id, "source_root": "/r", "parameters": "{}", "started_at": now}
     run |= counts | {"finished_at": now, "discovered": files, "changed": files}
     run |= {"ingested": files, "wirehouse_version": "test"}
-    write_parquet(rows_to_table([run], "runs"), staging / "runs-run.parquet")
+    write_parquet(to_table([RunRow(**run)], "runs"), staging / "runs-run.parquet")
     commit_run(wh, run_id)
 
 

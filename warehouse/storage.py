@@ -153,20 +153,6 @@ def atomic_file(path: Path) -> Iterator[Path]:
         raise
 
 
-def rows_to_table(rows: list[dict], table: str) -> pa.Table:
-    """Rows (dicts) to an Arrow table of the named warehouse table's schema.
-
-    A key the schema does not have is an error here, at the step that wrote it, instead
-    of a column silently left NULL (pyarrow drops unknown keys).
-    """
-    schema = TABLES[table]
-    if rows:
-        unknown = set(rows[0]) - set(schema.names)
-        if unknown:
-            raise KeyError(f"{table} has no column(s) {', '.join(sorted(unknown))}")
-    return pa.Table.from_pylist(rows, schema=schema)
-
-
 def ensure_layout(wh: Warehouse) -> None:
     """Create the folders and the empty init commit, so every view has a file to read."""
     with writing(wh.root):
