@@ -14,7 +14,7 @@ from prefect.runtime import flow_run
 
 from flows.runners import make_task_runner, worker_count
 from tasks.article import EnrichOptions
-from tasks.batch import BatchContext, BatchResult
+from tasks.batch import BatchContext, BatchResult, finish_shards
 from tasks.objects import check_source
 from tasks.plan import Plan
 from tasks.prefect_tasks import (
@@ -44,7 +44,6 @@ DEFAULT_OPTIONS = IngestOptions()
     name="ingest",
     description="Ingest a folder of raw news text files into the Wirehouse warehouse: "
     "decode, strip chrome, date, tag outlet and language, write Parquet.",
-    task_runner=make_task_runner(Settings()),
     validate_parameters=True,
 )
 def ingest(
@@ -76,12 +75,22 @@ def ingest(
         staging, scratch = begin_run(wh, run_id)
         discovery = scratch / "discovered.parquet"
         discover_task(root, settings.include, settings.exclude, discovery, settings.storage_options)
+        # Threads share one core: reading a huge file in shards would only add work.
+        shard_bytes = None if settings.runner == "thread" else settings.max_file_bytes
         plan = plan_task(
-            discovery, wh, root, scratch, settings.force, settings.batch_size, settings.workers
+            discovery,
+            wh,
+            root,
+            scratch,
+            settings.force,
+            settings.batch_size,
+            settings.workers,
+            shard_bytes,
         )
         context = _batch_context(settings, run_id, root, staging, started_at, plan.documents_file)
         with worker_processes(worker_count(settings, len(plan.batches))):
-            results = _run_batches(plan, context)
+            results = _run_batches(plan, context, settings)
+        finish_shards(results, context.staging_dir, len(plan.batches) + 1)
         mark(scratch, "batches")
         links = link_task(wh, staging, run_id, context.options.latest_date)
         compact_task(staging)  # after linking, which reads the per-batch parts
@@ -108,12 +117,17 @@ def ingest(
     return summary.as_dict()
 
 
-def _run_batches(plan: Plan, context: BatchContext) -> list[BatchResult]:
-    """Fan batches out to the task runner; a single batch runs here, sparing worker start-up."""
+def _run_batches(plan: Plan, context: BatchContext, settings: Settings) -> list[BatchResult]:
+    """Fan batches out to the run's task runner; a single batch runs here, sparing worker
+    start-up. The runner is made from this run's settings (a flow parameter, the Prefect
+    UI's form included), not fixed when this module is imported."""
     if len(plan.batches) <= 1:
         return [process_batch_task(ref, context) for ref in plan.batches]
-    futures = [process_batch_task.submit(ref, context) for ref in plan.batches]
-    return [future.result() for future in futures]
+    with make_task_runner(settings) as runner:
+        futures = [
+            runner.submit(process_batch_task, {"ref": ref, "ctx": context}) for ref in plan.batches
+        ]
+        return [future.result() for future in futures]
 
 
 def _source_root(source_dir: str, settings: Settings) -> str:
