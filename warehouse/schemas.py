@@ -1,7 +1,7 @@
 """Arrow schemas of the warehouse tables: the one source of truth for writers, views and docs.
 
 Every column carries its description in the field metadata; `python -m warehouse.schemas`
-prints the README's table reference from it (a test keeps the two in step).
+prints the docs/tables.md table reference from it (a test keeps the two in step).
 
 The `articles` parts also hold tombstones (a file deleted, or rejected after it had been
 ingested), so that the `articles` and `article_versions` views read one table only, which
@@ -371,7 +371,7 @@ INTERNAL_TABLES = {"article_features"}
 
 
 def markdown_reference() -> str:
-    """The README's column reference: one table per physical table, as the views show it."""
+    """The docs/tables.md column reference: one table per physical table, as the views show it."""
     parts = []
     for table, schema in TABLES.items():
         if table in INTERNAL_TABLES:
