@@ -8,7 +8,7 @@ from prefect.client.schemas.objects import ConcurrencyLimitConfig, ConcurrencyLi
 from prefect.deployments.runner import EntrypointType, RunnerDeployment
 
 from flows.ingest import ingest
-from wirehouse.settings import Settings
+from wirehouse.settings import Settings, effective_options
 
 ON_DEMAND = "ingest"
 SCHEDULED = "scheduled-reingest"
@@ -25,6 +25,9 @@ def build_deployments(source_dir: Path, settings: Settings, cron: str) -> list[R
     parameters = {
         "source_dir": str(source_dir.resolve()),
         "warehouse": str(settings.warehouse.resolve()),
+        # The form opens with each option's effective value (environment and defaults
+        # resolved now), typed and ready to edit.
+        "options": effective_options(settings),
     }
     one_at_a_time = ConcurrencyLimitConfig(
         limit=1, collision_strategy=ConcurrencyLimitStrategy.ENQUEUE

@@ -35,7 +35,7 @@ from warehouse.catalog import ensure_catalog
 from warehouse.locations import is_url, local_path
 from warehouse.remote import Published
 from warehouse.storage import Warehouse, begin_run, writer_lock
-from wirehouse.settings import IngestOptions, Settings
+from wirehouse.settings import IngestOptions, Settings, run_settings
 
 DEFAULT_OPTIONS = IngestOptions()
 
@@ -61,9 +61,7 @@ def ingest(
         force: Reprocess unchanged files too (after an outlet registry change).
         options: Optional knobs: outlet overrides, file-name globs, batch size, limits.
     """
-    settings = Settings().with_overrides(
-        warehouse=warehouse, force=force or None, **options.model_dump()
-    )
+    settings = run_settings(Settings(), options, warehouse=warehouse, force=force or None)
     root = _source_root(source_dir, settings)
     wh = Warehouse.at(settings.warehouse)
     logger = get_run_logger()

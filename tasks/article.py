@@ -9,6 +9,7 @@ from functools import cache
 
 from tasks.dates import EARLIEST_YEAR, DateInfo, find_publication_date
 from tasks.decode import decode_bytes, decode_text
+from tasks.defaults import LANGUAGE_MIN_LETTERS, LANGUAGE_SEED
 from tasks.language import LanguageHint, detect_language, language_code
 from tasks.layout import split_layout
 from tasks.readers.base import Document, Stated
@@ -23,8 +24,8 @@ class EnrichOptions:
     latest_date: date  # newest acceptable publication date (the run's day)
     source_override: str | None = None
     folder_sources: tuple[tuple[str, str], ...] = ()
-    language_seed: int = 0
-    language_min_chars: int = 20
+    language_seed: int = LANGUAGE_SEED
+    language_min_chars: int = LANGUAGE_MIN_LETTERS
 
 
 @dataclass(frozen=True, slots=True)

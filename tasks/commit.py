@@ -49,6 +49,8 @@ class RunSummary:
     docs_unchanged: int = 0
     docs_deleted: int = 0
     docs_rejected: int = 0
+    batches: int = 0  # batch tasks the run ran
+    processes: int = 0  # distinct processes they ran in (the task runner's workers)
 
     @property
     def ingested(self) -> int:
@@ -103,6 +105,8 @@ def finish_run(
         rejects=tuple(rej for r in results for rej in r.rejects)[:MAX_REPORTED_REJECTS],
         **{f"docs_{k}": documents[k] for k in ("new", "changed", "unchanged", "deleted")},
         docs_rejected=documents["rejected"],
+        batches=len(results),
+        processes=len({r.pid for r in results}),
     )
     run_row = RunRow(
         **summary.counts(),

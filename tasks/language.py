@@ -26,6 +26,8 @@ from langdetect.detector_factory import PROFILES_DIRECTORY
 from langdetect.lang_detect_exception import LangDetectException
 from langdetect.utils.ngram import NGram
 
+from tasks.defaults import LANGUAGE_MIN_LETTERS, LANGUAGE_SEED
+
 
 @dataclass(frozen=True, slots=True)
 class LanguageGuess:
@@ -203,7 +205,11 @@ def _profiles() -> _Profiles:
 
 
 def detect_language(
-    text: str, *, seed: int = 0, min_letters: int = 20, hint: LanguageHint | None = None
+    text: str,
+    *,
+    seed: int = LANGUAGE_SEED,
+    min_letters: int = LANGUAGE_MIN_LETTERS,
+    hint: LanguageHint | None = None,
 ) -> LanguageGuess:
     """The most probable language, or UNKNOWN for short, letterless or unclassifiable text.
 

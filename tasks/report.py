@@ -32,7 +32,8 @@ def summary_markdown(
         "",
         f"Source `{summary.source_root}` → warehouse `{summary.warehouse}`, "
         f"{(summary.finished_at - summary.started_at).total_seconds():.1f} s, "
-        f"{summary.bytes_read / 1e6:.1f} MB read.",
+        f"{summary.bytes_read / 1e6:.1f} MB read, "
+        f"{summary.batches:,} batches in {summary.processes:,} processes.",
         "",
         "| count | number | meaning |",
         "|---|---:|---|",

@@ -13,6 +13,8 @@ import pytest
 from conftest import SEEDS, query
 from live import LivePrefect, Served, wait_for
 
+from wirehouse.settings import Settings, effective_options
+
 pytestmark = pytest.mark.server
 
 
@@ -47,11 +49,18 @@ def test_both_deployments_are_registered_with_forms_and_schedule(served):
     form = on_demand["parameter_openapi_schema"]["properties"]
     assert "walked recursively" in form["source_dir"]["description"]
     assert form["options"]["$ref"].endswith("IngestOptions")
-    # The form opens with the deployment's parameters: the served folder and warehouse.
-    assert on_demand["parameters"] == {
-        "source_dir": str(served.source),
-        "warehouse": str(served.warehouse),
-    }
+    # The form opens with the deployment's parameters: the served folder and warehouse, and
+    # every option's effective value, typed (not "X | None"), ready to edit.
+    parameters = on_demand["parameters"]
+    assert (parameters["source_dir"], parameters["warehouse"]) == (
+        str(served.source),
+        str(served.warehouse),
+    )
+    assert parameters["options"] == effective_options(Settings())
+    assert parameters["options"]["workers"] >= 1 and parameters["options"]["batch_size"] == 2000
+    schema = on_demand["parameter_openapi_schema"]["definitions"]["IngestOptions"]["properties"]
+    assert schema["runner"]["enum"] == ["process", "thread", "dask"]
+    assert schema["workers"]["type"] == "integer" and schema["batch_size"]["default"] == 2000
     assert on_demand["global_concurrency_limit"]["limit"] == 1
 
 
@@ -119,6 +128,27 @@ def test_form_parameters_reach_the_flow(served, tmp_path):
     assert query(tmp_path / "wh", "SELECT source, source_evidence FROM articles") == [
         ("presstv", "override")
     ]
+
+
+@pytest.mark.parametrize(("runner", "processes"), [("process", 2), ("thread", 1)])
+def test_runner_and_workers_chosen_in_the_form_are_honoured(served, tmp_path, runner, processes):
+    """The runner is made per run from the form's options: `process` with 2 workers runs
+    the batches in 2 worker processes, `thread` in the flow's own; the artifact says so."""
+    source = tmp_path / "many"
+    source.mkdir()
+    for i in range(120):
+        (source / f"{i}.txt").write_text(f"Headline {i}\n\nMOSCOW, July 28. /TASS/. Text {i}.")
+    run = served.prefect.run_deployment(
+        "ingest",
+        {
+            "source_dir": str(source),
+            "warehouse": str(tmp_path / "wh"),
+            "options": {"runner": runner, "workers": 2, "batch_size": 50},
+        },
+    )
+    assert served.prefect.wait_for_run(run)["state_type"] == "COMPLETED", served.log()
+    artifact = _summary_artifact(served.prefect, run)
+    assert f"3 batches in {processes} processes" in artifact, artifact
 
 
 def test_invalid_form_input_is_refused_by_the_server(served):

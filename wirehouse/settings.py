@@ -11,9 +11,10 @@ import os
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, create_model, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from tasks import defaults
 from warehouse.locations import local_path
 
 RunnerKind = Literal["process", "thread", "dask"]
@@ -73,20 +74,22 @@ class Settings(BaseSettings):
         default_factory=list, description="Glob patterns (on the file name) to skip."
     )
     max_file_bytes: int = Field(
-        default=50 * 1024 * 1024,
+        default=defaults.MAX_DOCUMENT_BYTES,
         ge=1,
         description="Files larger than this are rejected (reason 'too_large') unread.",
     )
     max_expanded_bytes: int = Field(
-        default=2 * 1024**3,
+        default=defaults.MAX_EXPANDED_BYTES,
         ge=1,
         description="An archive's members together may expand to at most this many bytes.",
     )
     max_members: int = Field(
-        default=100_000, ge=1, description="Members of one archive read at most."
+        default=defaults.MAX_MEMBERS, ge=1, description="Members of one archive read at most."
     )
     max_depth: int = Field(
-        default=3, ge=0, description="Archives inside archives read this deep at most."
+        default=defaults.MAX_DEPTH,
+        ge=0,
+        description="Archives inside archives read this deep at most.",
     )
     formats: dict[str, str] = Field(
         default_factory=dict,
@@ -112,12 +115,13 @@ class Settings(BaseSettings):
         description="Extra outlet registry (TOML) merged over the built-in one.",
     )
     language_min_chars: int = Field(
-        default=20,
+        default=defaults.LANGUAGE_MIN_LETTERS,
         ge=1,
         description="Texts with fewer letters than this get language NULL.",
     )
     language_seed: int = Field(
-        default=0, description="Seed for langdetect, so answers are repeatable."
+        default=defaults.LANGUAGE_SEED,
+        description="Seed for langdetect, so answers are repeatable.",
     )
     lock_timeout: float = Field(
         default=600.0,
@@ -155,48 +159,49 @@ class Settings(BaseSettings):
         return Settings.model_validate(self.model_dump() | given)
 
 
-class IngestOptions(BaseModel):
-    """Per-run knobs of the ingest flow (its form in the Prefect UI); unset = from Settings."""
+# The settings one run of the ingest flow may change: its `options`, a form in the Prefect
+# UI. Each is the Settings field itself (type, default, limits, description): one
+# definition per setting.
+RUN_OPTIONS = (
+    "source",
+    "folder_sources",
+    "include",
+    "exclude",
+    "batch_size",
+    "workers",
+    "runner",
+    "dask_address",
+    "max_file_bytes",
+    "formats",
+    "fields",
+    "outlets_file",
+    "lock_timeout",
+    "publish_to",
+)
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+IngestOptions = create_model(
+    "IngestOptions",
+    __config__=ConfigDict(extra="forbid", frozen=True),
+    __doc__="Per-run knobs of the ingest flow. A field given overrides the environment "
+    "and the defaults; a field left out keeps them.",
+    **{
+        name: (Settings.model_fields[name].annotation, Settings.model_fields[name])
+        for name in RUN_OPTIONS
+    },
+)
 
-    source: str | None = Field(
-        default=None, description="Force this outlet slug (e.g. 'tass') on every file."
-    )
-    folder_sources: dict[str, str] | None = Field(
-        default=None, description="Folder (relative to the source folder) -> outlet slug."
-    )
-    include: list[str] | None = Field(
-        default=None, description="File-name globs to ingest, e.g. ['*.txt']; default: all."
-    )
-    exclude: list[str] | None = Field(default=None, description="File-name globs to skip.")
-    batch_size: int | None = Field(
-        default=None, ge=1, le=100_000, description="Most files per batch task."
-    )
-    workers: int | None = Field(
-        default=None, ge=1, le=256, description="Batches are cut so this many workers get one."
-    )
-    runner: RunnerKind | None = Field(
-        default=None, description="'process': batches in worker processes; 'thread': in place."
-    )
-    max_file_bytes: int | None = Field(
-        default=None, ge=1, description="Reject larger files unread (reason 'too_large')."
-    )
-    formats: dict[str, str] | None = Field(
-        default=None,
-        description="File-name glob -> format, overriding the reader chosen by content "
-        "(e.g. {'*.dat': 'jsonl'}); `wirehouse formats` lists them.",
-    )
-    fields: dict[str, str] | None = Field(
-        default=None,
-        description="JSON/CSV field mapping, ours -> the dump's (e.g. {'text': 'maintext'}).",
-    )
-    outlets_file: str | None = Field(
-        default=None, description="Extra outlet registry (TOML) merged over the built-in one."
-    )
-    lock_timeout: float | None = Field(
-        default=None, ge=0, description="Seconds to wait for another run on the same warehouse."
-    )
-    publish_to: str | None = Field(
-        default=None, description="After the run, publish the warehouse to this s3://… URL."
+
+def effective_options(settings: Settings) -> dict[str, Any]:
+    """What each run option is for these settings, as JSON: the values a deployment's
+    form opens with in the Prefect UI, ready to edit."""
+    values = {name: getattr(settings, name) for name in RUN_OPTIONS}
+    return IngestOptions(**values).model_dump(mode="json")
+
+
+def run_settings(base: Settings, options: BaseModel, **given: Any) -> Settings:
+    """`base` with the run's options that were given (not those left out) and the other
+    flow parameters that are not None."""
+    chosen = options.model_dump(exclude_unset=True)
+    return Settings.model_validate(
+        base.model_dump() | chosen | {k: v for k, v in given.items() if v is not None}
     )

@@ -29,6 +29,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import BinaryIO, Protocol
 
+from tasks.defaults import MAX_DEPTH, MAX_DOCUMENT_BYTES, MAX_EXPANDED_BYTES, MAX_MEMBERS
+
 
 @dataclass(frozen=True, slots=True)
 class Stated:
@@ -73,10 +75,10 @@ class ReadOptions:
 
     latest: date  # the newest acceptable publication date (the run's day)
     field_map: tuple[tuple[str, str], ...] = ()  # ("text", "maintext"): ours -> the dump's
-    max_document_bytes: int = 50_000_000  # one document's text or bytes
-    max_expanded_bytes: int = 2_000_000_000  # all members of an archive, decompressed
-    max_members: int = 100_000  # members of one archive
-    max_depth: int = 3  # archives inside archives
+    max_document_bytes: int = MAX_DOCUMENT_BYTES  # one document's text or bytes
+    max_expanded_bytes: int = MAX_EXPANDED_BYTES  # all members of an archive, decompressed
+    max_members: int = MAX_MEMBERS  # members of one archive
+    max_depth: int = MAX_DEPTH  # archives inside archives
     depth: int = 0  # how deep the reader is called (archives pass depth + 1 down)
     shard: tuple[int, int] = (0, 1)  # (this one, of how many): the records this read takes
 
