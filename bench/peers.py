@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import sys
 from collections.abc import Iterator
+from dataclasses import asdict
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
@@ -78,7 +79,7 @@ def steps_row(path: Path, root: Path) -> dict[str, Any] | None:
         return None
     features = story_features(row.title, row.body or "")
     quotes = extract_quotes(row.body or "")
-    return row | {"quotes": len(quotes), "weekday": features.weekday}
+    return asdict(row) | {"quotes": len(quotes), "weekday": features.weekday}
 
 
 def write_rows(rows: Iterator[dict[str, Any] | None], out: Path) -> tuple[int, int]:

@@ -1,35 +1,48 @@
-"""Where a batch spends its time per document: each step of the per-document path, timed.
+"""Where a batch spends its time per document: each step of the real batch code, timed.
 
-    python -m bench.profile N [--workdir DIR] [--sample 2000] [--json OUT]
+    python -m bench.profile N [--workdir DIR] [--sample 2000] [--no-check]
+        [--clock wall|cpu] [--json OUT]
 
-`profile_steps()` runs, in one process and on the same files, every step a batch task
-(tasks/batch.py) runs per file and per document, in the pipeline's order and with the
-pipeline's own functions and arguments, and times each one separately with
-`time.perf_counter` (cProfile's per-call hooks would inflate the many small calls):
+`profile_steps()` runs the pipeline's own `tasks.batch.process_batch`, in this process, on
+one batch holding the sampled files (a work file written as tasks/plan.py writes it, every
+file new), with the function of each step replaced, for the duration of the run only, by a
+timing wrapper around it (`timed_steps`: the module attribute the pipeline looks up at
+call time is swapped, then restored). Nothing of tasks/ is copied or changed here:
 
-    read      the file's bytes from disk (tasks.batch.read_file, through _reader)
-    hash      sha256 of the bytes
-    reader    read_documents (sniffing, then the reader: JSON parsing, field mapping, …)
-    decode    decode_bytes / decode_text
-    layout    split_layout
-    outlet    detect_outlet, a stated outlet's outlet_slug, assign_source
-    language  detect_language
-    date      find_publication_date
-    story     story_features (the story-matching signature)
-    quotes    extract_quotes
-    rows      what remains: the glue of build_document (language text and hint, a stated
-              date, the row dict with its ids and content hash), of _process_file,
-              _process_documents and _add_story_inputs (record keys, FileVersion, the
-              quotes / features / file_events rows, reject rows)
-    arrow     rows_to_table, each table in chunks of 500 rows (FLUSH_ROWS)
-    parquet   those tables written with warehouse.storage.parquet_writer to a temp folder
-              (zstd level 3, fsync and rename: a batch part)
+    read      tasks.batch.read_file (the file's bytes from disk)
+    hash      tasks.batch's hashlib.sha256 (the file's sha256; content keys, rejects), and
+              tasks.batch._stream (a file over max_file_bytes, hashed in chunks)
+    reader    tasks.batch._read_documents, each item it yields (a streamed file's reader,
+              through tasks.batch.reader_named, likewise): JSON parsing, field mapping, …
+    sniff     tasks.readers.choose_reader inside it (every reader's sniff of the head)
+    decode    tasks.article.decode_bytes / decode_text
+    layout    tasks.article.split_layout
+    outlet    tasks.article.detect_outlet, outlet_slug, assign_source
+    language  tasks.article.detect_language
+    date      tasks.article.find_publication_date
+    story     tasks.batch.story_features (the story-matching signature)
+    quotes    tasks.batch.extract_quotes
+    arrow     tasks.batch.to_table (the staged rows as Arrow tables, FLUSH_ROWS at a time)
+    parquet   tasks.batch.parquet_writer: opening each part, its write_table calls, and
+              closing it (footer, fsync, rename)
+    rest      the batch's time minus all the steps: the glue of process_batch (its work
+              file's row group, the PlannedFile rows), _process_file, build_document and
+              _stage_article (ids, keys and content hashes, language hints, the typed
+              rows, file events, rejects, bookkeeping)
 
-build_document's glue is replicated step by step (nothing in tasks/ is changed); a check
-pass then runs tasks.batch._process_file itself on the same files and compares every row
-it produces with the replica's, so the replica cannot drift unnoticed, and its time is
-reported as the cross-check of the sum. A short warm-up first loads what a worker loads
-once (langdetect's profiles, the date grammar); files are read from the page cache.
+Steps are timed by the wall clock (`--clock cpu`: by this thread's CPU time, which other
+processes on the cores do not inflate, but which leaves out waiting for the disk). A step
+called inside another one's wrapper (decoding inside a reader, say) is timed as its
+own: the wrappers keep a stack, and each interval goes to the innermost step running. The
+wrappers' own cost is measured on an empty function (`wrapper_overhead`) and subtracted:
+the figures are net of it, and it is reported. Unless `check` is off, the same batch also
+runs once without wrappers: its time is the cross-check of the net total (both are one
+run each: on a busy machine they differ by more than the wrappers cost), and its outcomes
+must be the profiled run's.
+
+A short warm-up first runs a small batch of each format, so what a worker pays once
+(langdetect's profiles, the date grammar) is not counted, and reads every sampled file
+once, so both runs read from the page cache.
 
 The same articles are then profiled as one JSON Lines file (`{"id", "text"}` per line, the
 text as decoded from each file). HTML pages are skipped: bench/corpus.py writes plain text
@@ -39,7 +52,11 @@ only.
 from __future__ import annotations
 
 import argparse
+import contextlib
+import functools
 import hashlib
+import importlib
+import itertools
 import json
 import os
 import shutil
@@ -47,60 +64,29 @@ import sys
 import tempfile
 import time
 from collections import Counter
-from dataclasses import replace
+from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
+import pyarrow as pa
+import pyarrow.parquet as pq
 from rich.console import Console
 from rich.table import Table
 
-from tasks.article import (
-    EnrichOptions,
-    FileVersion,
-    _outlet_hint,
-    _stated_hint,
-    article_id,
-    content_sha256,
-    file_key,
-)
-from tasks.batch import (
-    FLUSH_ROWS,
-    STAGED_TABLES,
-    BatchContext,
-    _content_key,
-    _event,
-    _is_one_article,
-    _process_file,
-    _read_documents,
-    _reader,
-    _record_reject,
-    _reject,
-    _utc,
-)
-from tasks.dates import EARLIEST_YEAR, DateInfo, find_publication_date
-from tasks.decode import decode_bytes, decode_text
+from tasks.article import EnrichOptions
+from tasks.batch import BatchContext, BatchResult, process_batch
+from tasks.decode import decode_bytes
 from tasks.errors import RejectError
-from tasks.language import detect_language
-from tasks.layout import split_layout
-from tasks.quotes import extract_quotes
-from tasks.readers import Document, ReadOptions, RecordReject
-from tasks.sources import (
-    Registry,
-    SourceTag,
-    assign_source,
-    detect_outlet,
-    load_registry,
-    outlet_slug,
-)
-from tasks.stories import story_features
-from warehouse.schemas import TABLES
-from warehouse.storage import parquet_writer, rows_to_table
+from tasks.plan import BatchRef
+from tasks.readers import ReadOptions
+from tasks.sources import Registry, load_registry
 
 STEPS = (
     "read",
     "hash",
     "reader",
+    "sniff",
     "decode",
     "layout",
     "outlet",
@@ -108,14 +94,16 @@ STEPS = (
     "date",
     "story",
     "quotes",
-    "rows",
     "arrow",
     "parquet",
+    "rest",
 )
+REST = "rest"
 LABELS = {
     "read": "read",
     "hash": "sha256",
     "reader": "reader",
+    "sniff": "  sniffing",
     "decode": "decode",
     "layout": "layout",
     "outlet": "outlet",
@@ -123,52 +111,305 @@ LABELS = {
     "date": "date",
     "story": "story feat.",
     "quotes": "quotes",
-    "rows": "row building",
     "arrow": "Arrow",
     "parquet": "Parquet",
+    "rest": "rest (glue)",
 }
+# Where each step is timed: (module, attribute, step, how). "call" times the call;
+# "iter" the call and each item of the iterator it returns; "reader" a reader object's
+# read() likewise; "writer" a Parquet writer's context and write_table; "hashlib" the
+# module's sha256. A name the pipeline no longer has fails loudly (`timed_steps`).
+TIMED = (
+    ("tasks.batch", "read_file", "read", "call"),
+    ("tasks.batch", "hashlib", "hash", "hashlib"),
+    ("tasks.batch", "_stream", "hash", "call"),
+    ("tasks.batch", "_read_documents", "reader", "iter"),
+    ("tasks.batch", "reader_named", "reader", "reader"),
+    ("tasks.readers", "choose_reader", "sniff", "call"),
+    ("tasks.batch", "choose_reader", "sniff", "call"),
+    ("tasks.article", "decode_bytes", "decode", "call"),
+    ("tasks.article", "decode_text", "decode", "call"),
+    ("tasks.article", "split_layout", "layout", "call"),
+    ("tasks.article", "detect_outlet", "outlet", "call"),
+    ("tasks.article", "outlet_slug", "outlet", "call"),
+    ("tasks.article", "assign_source", "outlet", "call"),
+    ("tasks.article", "detect_language", "language", "call"),
+    ("tasks.article", "find_publication_date", "date", "call"),
+    ("tasks.batch", "story_features", "story", "call"),
+    ("tasks.batch", "extract_quotes", "quotes", "call"),
+    ("tasks.batch", "to_table", "arrow", "call"),
+    ("tasks.batch", "parquet_writer", "parquet", "writer"),
+)
+# What the steps are timed by: wall clock (what a batch takes, waiting included), or this
+# thread's CPU time (what it computes: steadier when other processes share the cores).
+CLOCKS: dict[str, Callable[[], float]] = {"wall": time.perf_counter, "cpu": time.thread_time}
 MAX_FILE_BYTES = 50 * 1024 * 1024  # wirehouse.settings' default max_file_bytes
 WARM_UP_FILES = 20
+OVERHEAD_CALLS = 200_000
+BUSY_CPU_OVER_WALL = 0.9  # below: the process waited for a core part of the time
 HTML_NOTE = "skipped: bench/corpus.py writes plain text files only, no HTML pages"
 RUN_ID = "profile"
+# A plan's work file (tasks/plan.py): the columns of PlannedFile it holds.
+WORK_SCHEMA = pa.schema(
+    [
+        ("source_path", pa.string()),
+        ("ordinal", pa.int64()),
+        ("path_bytes", pa.binary()),
+        ("file_size", pa.int64()),
+        ("file_mtime_ns", pa.int64()),
+        ("problem", pa.string()),
+        ("problem_message", pa.string()),
+        ("prev_event", pa.string()),
+        ("prev_version", pa.int64()),
+        ("prev_article_id", pa.string()),
+        ("prev_raw_sha256", pa.string()),
+        ("prev_reject_reason", pa.string()),
+        ("action", pa.string()),
+        ("shard", pa.int32()),
+        ("shards", pa.int32()),
+    ]
+)
 
 
-def profile_steps(
-    files: list[Path],
-    registry: Registry,
-    options: EnrichOptions,
-    *,
-    root: Path | None = None,
-    check: bool = True,
-    jsonl: bool = True,
-) -> dict[str, Any]:
-    """Time each per-document step on `files` (as plain files), then on the same articles
-    as one JSON Lines file; per format: ms, ms per document and share of each step, and
-    (everything but language) / language. `root` is the source root (default: the files'
-    common folder); `check` runs _process_file on the same files to verify the replica."""
-    files = sorted(files)
-    root = root or Path(os.path.commonpath([p.parent for p in files]))
-    started = time.perf_counter()
-    _warm_up(files[:WARM_UP_FILES], root, registry, options)
-    warm_up = time.perf_counter() - started
-    formats: dict[str, Any] = {"text": _profile(files, root, registry, options, check)}
-    if jsonl:
-        scratch = Path(tempfile.mkdtemp(prefix="wirehouse-profile-"))
+# --------------------------------------------------------------------------- timing
+
+
+class StepTimer:
+    """Exclusive time per step: `enter`/`leave` pairs nest, and the time between two
+    events goes to the step on top of the stack (`rest` at the bottom)."""
+
+    def __init__(self, clock: Callable[[], float] = time.perf_counter) -> None:
+        self.clock = clock
+        self.seconds: dict[str, float] = dict.fromkeys(STEPS, 0.0)
+        self.calls: Counter[str] = Counter()  # completed enter/leave pairs per step
+        self.children: Counter[str] = Counter()  # steps entered while this one ran
+        self._stack: list[str] = []
+        self._current = REST
+        self._mark = 0.0
+
+    def start(self) -> float:
+        self._current, self._stack = REST, []
+        self._mark = self.clock()
+        return self._mark
+
+    def stop(self) -> float:
+        now = self.clock()
+        self.seconds[self._current] += now - self._mark
+        if self._stack:
+            raise RuntimeError(f"steps still running at the end: {self._stack}")
+        return now
+
+    def enter(self, step: str) -> None:
+        now = self.clock()
+        current = self._current
+        self.seconds[current] += now - self._mark
+        self.children[current] += 1
+        self._stack.append(current)
+        self._current = step
+        self._mark = now
+
+    def leave(self) -> None:
+        now = self.clock()
+        current = self._current
+        self.seconds[current] += now - self._mark
+        self.calls[current] += 1
+        self._current = self._stack.pop()
+        self._mark = now
+
+    def wrap(self, step: str, fn: Callable[..., Any]) -> Callable[..., Any]:
+        enter, leave = self.enter, self.leave
+
+        @functools.wraps(fn)
+        def timed(*args: Any, **kwargs: Any) -> Any:
+            enter(step)
+            try:
+                return fn(*args, **kwargs)
+            finally:
+                leave()
+
+        return timed
+
+    def wrap_iter(self, step: str, fn: Callable[..., Any]) -> Callable[..., Any]:
+        """`fn`'s call, and then each item of the iterator it returns (a generator does
+        its work as it is consumed)."""
+        call = self.wrap(step, fn)
+
+        @functools.wraps(fn)
+        def timed(*args: Any, **kwargs: Any) -> Iterator[Any]:
+            return _TimedIterator(iter(call(*args, **kwargs)), self, step)
+
+        return timed
+
+
+class _TimedIterator:
+    __slots__ = ("_items", "_step", "_timer")
+
+    def __init__(self, items: Iterator[Any], timer: StepTimer, step: str) -> None:
+        self._items, self._timer, self._step = items, timer, step
+
+    def __iter__(self) -> _TimedIterator:
+        return self
+
+    def __next__(self) -> Any:
+        self._timer.enter(self._step)
         try:
-            lines = _write_jsonl(files, root, scratch / "articles.jsonl")
-            formats["jsonl"] = _profile([lines], scratch, registry, options, check)
+            return next(self._items)
         finally:
-            shutil.rmtree(scratch, ignore_errors=True)
-    formats["html"] = {"skipped": HTML_NOTE}
-    return {
-        "sample_files": len(files),
-        "root": str(root),
-        "warm_up_seconds": round(warm_up, 2),
-        "formats": formats,
-    }
+            self._timer.leave()
 
 
-# --------------------------------------------------------------------------- one format
+class _TimedReader:
+    """A reader (tasks/readers) whose read() is timed item by item."""
+
+    def __init__(self, reader: Any, timer: StepTimer, step: str) -> None:
+        self._reader = reader
+        self.read = timer.wrap_iter(step, reader.read)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._reader, name)
+
+
+class _TimedWriter:
+    """A pq.ParquetWriter whose write_table is timed."""
+
+    def __init__(self, writer: pq.ParquetWriter, timer: StepTimer, step: str) -> None:
+        self._writer = writer
+        self.write_table = timer.wrap(step, writer.write_table)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._writer, name)
+
+
+class _TimedWriting:
+    """warehouse.storage.parquet_writer's context, its opening and closing timed."""
+
+    def __init__(self, context: Any, timer: StepTimer, step: str) -> None:
+        self._context, self._timer, self._step = context, timer, step
+
+    def __enter__(self) -> _TimedWriter:
+        self._timer.enter(self._step)
+        try:
+            writer = self._context.__enter__()
+        finally:
+            self._timer.leave()
+        return _TimedWriter(writer, self._timer, self._step)
+
+    def __exit__(self, *exc: Any) -> Any:
+        self._timer.enter(self._step)
+        try:
+            return self._context.__exit__(*exc)
+        finally:
+            self._timer.leave()
+
+
+class _TimedHashlib:
+    """hashlib, its sha256 timed (hashing bytes given to the constructor is the work)."""
+
+    def __init__(self, timer: StepTimer, step: str) -> None:
+        self.sha256 = timer.wrap(step, hashlib.sha256)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(hashlib, name)
+
+
+def _timed(original: Any, timer: StepTimer, step: str, how: str) -> Any:
+    if how == "call":
+        return timer.wrap(step, original)
+    if how == "iter":
+        return timer.wrap_iter(step, original)
+    if how == "reader":
+        return timer.wrap(step, lambda *a, **k: _TimedReader(original(*a, **k), timer, step))
+    if how == "writer":
+        return lambda *a, **k: _TimedWriting(original(*a, **k), timer, step)
+    if how == "hashlib":
+        return _TimedHashlib(timer, step)
+    raise ValueError(f"unknown kind of timing {how!r}")
+
+
+@contextlib.contextmanager
+def timed_steps(timer: StepTimer, registry: Registry | None = None) -> Iterator[StepTimer]:
+    """Every TIMED attribute replaced by its timing wrapper while the block runs, then
+    restored; `registry`, if given, is what tasks.batch.load_registry returns meanwhile."""
+    replacements = []
+    for module_name, name, step, how in TIMED:
+        module = importlib.import_module(module_name)
+        replacements.append((module, name, _timed(_original(module, name), timer, step, how)))
+    with _swapped(replacements), _registry(registry):
+        yield timer
+
+
+@contextlib.contextmanager
+def _registry(registry: Registry | None) -> Iterator[None]:
+    """The batch's registry (tasks.batch.load_registry's answer) while the block runs."""
+    if registry is None:
+        yield
+        return
+    batch = importlib.import_module("tasks.batch")
+    _original(batch, "load_registry")
+    with _swapped([(batch, "load_registry", lambda *_args, **_kwargs: registry)]):
+        yield
+
+
+def _original(module: Any, name: str) -> Any:
+    if not hasattr(module, name):
+        raise AttributeError(
+            f"{module.__name__} has no {name!r} any more: bring bench/profile.py's TIMED "
+            "in step with the pipeline"
+        )
+    return getattr(module, name)
+
+
+@contextlib.contextmanager
+def _swapped(replacements: list[tuple[Any, str, Any]]) -> Iterator[None]:
+    """Module attributes set to the given values while the block runs, then restored."""
+    saved = [(module, name, getattr(module, name)) for module, name, _value in replacements]
+    try:
+        for module, name, value in replacements:
+            setattr(module, name, value)
+        yield
+    finally:
+        for module, name, original in reversed(saved):
+            setattr(module, name, original)
+
+
+def wrapper_overhead(
+    clock: Callable[[], float] = time.perf_counter, calls: int = OVERHEAD_CALLS, repeat: int = 5
+) -> dict[str, float]:
+    """What one timed call costs beyond the call itself, in ns: `inner` lands in the step
+    (between its two clock reads), `outer` in whatever called it. The least of `repeat`
+    rounds: other processes only ever add to it."""
+
+    def empty() -> None:
+        return None
+
+    perf = clock
+    loop = range(calls // repeat)
+    rounds: list[tuple[float, float, float, float]] = []
+    for _ in range(repeat):
+        started = perf()
+        for _ in loop:
+            pass
+        looping = perf() - started
+        started = perf()
+        for _ in loop:
+            empty()
+        bare = perf() - started
+        timer = StepTimer(clock)
+        timed = timer.wrap("read", empty)
+        started = timer.start()
+        for _ in loop:
+            timed()
+        wrapped = timer.stop() - started
+        rounds.append((looping, bare, wrapped, timer.seconds["read"]))
+    looping, bare, wrapped, inside = (
+        min(column) / len(loop) for column in zip(*rounds, strict=True)
+    )
+    full = max(wrapped - bare, 0.0)
+    inner = min(max(inside - max(bare - looping, 0.0), 0.0), full)
+    return {"ns_per_call": 1e9 * full, "inner_ns": 1e9 * inner, "outer_ns": 1e9 * (full - inner)}
+
+
+# --------------------------------------------------------------------------- one batch
 
 
 def _context(root: Path, staging: Path, options: EnrichOptions) -> BatchContext:
@@ -184,392 +425,210 @@ def _context(root: Path, staging: Path, options: EnrichOptions) -> BatchContext:
     )
 
 
-def _planned(path: Path, root: Path) -> dict[str, Any]:
-    """The planner's row for a new file (tasks/plan.py, action 'new')."""
-    rel = path.relative_to(root).as_posix()
-    st = path.stat()
-    return {
-        "source_path": rel,
-        "path_bytes": os.fsencode(rel),
-        "file_size": st.st_size,
-        "file_mtime_ns": st.st_mtime_ns,
-        "problem": None,
-        "problem_message": None,
-        "prev_event": None,
-        "prev_version": None,
-        "prev_article_id": None,
-        "prev_raw_sha256": None,
-        "prev_reject_reason": None,
-        "action": "new",
-        "known": {},
-    }
+def _work_file(files: list[Path], root: Path, target: Path) -> BatchRef:
+    """The plan's work file for `files`, all new (tasks/plan.py, action 'new'), as one
+    batch: one row group."""
+    rows = []
+    for ordinal, path in enumerate(files):
+        rel = path.relative_to(root).as_posix()
+        st = path.stat()
+        rows.append(
+            {
+                "source_path": rel,
+                "ordinal": ordinal,
+                "path_bytes": os.fsencode(rel),
+                "file_size": st.st_size,
+                "file_mtime_ns": st.st_mtime_ns,
+                "action": "new",
+                "shard": 0,
+                "shards": 1,
+            }
+        )
+    table = pa.Table.from_pylist(rows, schema=WORK_SCHEMA)
+    pq.write_table(table, target, row_group_size=max(len(rows), 1))
+    return BatchRef(str(target), row_group=0, rows=len(rows), index=1, of=1)
+
+
+def _run_batch(
+    files: list[Path],
+    root: Path,
+    options: EnrichOptions,
+    registry: Registry | None,
+    timer: StepTimer,
+    *,
+    timed: bool = True,
+) -> tuple[BatchResult, dict[str, float]]:
+    """process_batch on `files` as one batch into a scratch staging folder, under the
+    timing wrappers unless not `timed`; its time by the timer's clock, wall and CPU."""
+    with tempfile.TemporaryDirectory(prefix="wirehouse-profile-") as scratch:
+        ref = _work_file(files, root, Path(scratch) / "work.parquet")
+        staging = Path(scratch) / "staging"
+        staging.mkdir()
+        ctx = _context(root, staging, options)
+        with timed_steps(timer, registry) if timed else _registry(registry):
+            cpu, wall = time.process_time(), time.perf_counter()
+            started = timer.start()
+            result = process_batch(ref, ctx)
+            seconds = timer.stop() - started
+            wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+    return result, {"seconds": seconds, "wall": wall, "cpu": cpu}
 
 
 def _profile(
-    files: list[Path], root: Path, registry: Registry, options: EnrichOptions, check: bool
-) -> dict[str, Any]:
-    with tempfile.TemporaryDirectory(prefix="wirehouse-profile-") as staging:
-        ctx = _context(root, Path(staging), options)
-        items = [_planned(path, root) for path in files]
-        seconds = dict.fromkeys(STEPS, 0.0)
-        tables: dict[str, list[dict[str, Any]]] = {name: [] for name in STAGED_TABLES}
-        counts: Counter[str] = Counter()
-        read = _reader(ctx)
-        for item in items:
-            _file_steps(item, read, ctx, registry, tables, counts, seconds)
-        _write_steps(tables, Path(staging), seconds)
-        result = _figures(seconds, counts, sum(i["file_size"] for i in items))
-        if check:
-            result["check"] = _check(items, read, ctx, registry, tables, counts["documents"])
-    return result
-
-
-def _lap(seconds: dict[str, float], step: str, mark: float) -> float:
-    now = time.perf_counter()
-    seconds[step] += now - mark
-    return now
-
-
-def _file_steps(
-    item: dict[str, Any],
-    read: Any,
-    ctx: BatchContext,
-    registry: Registry,
-    tables: dict[str, list[dict[str, Any]]],
-    counts: Counter[str],
-    seconds: dict[str, float],
-) -> None:
-    """_process_file for a new file that is read whole, step by step."""
-    counts["files"] += 1
-    size, mtime_ns, raw = item["file_size"], item["file_mtime_ns"], None
-    step, mark = "read", time.perf_counter()
-    try:
-        raw, size, mtime_ns = read(item["path_bytes"])
-        mark, step = _lap(seconds, "read", mark), "hash"
-        raw_sha = hashlib.sha256(raw).hexdigest()
-        mark, step = _lap(seconds, "hash", mark), "rows"
-        version = (item["prev_version"] or 0) + 1
-        origin = FileVersion(
-            ctx.source_root, item["source_path"], version, size, _utc(mtime_ns), raw_sha
-        )
-        mark, step = _lap(seconds, "rows", mark), "reader"
-        found = list(_read_documents(raw, item["source_path"], ctx))
-        one = _is_one_article(found, item)
-        mark = _lap(seconds, "reader", mark)
-        if one:
-            counts["documents"] += 1
-            step = ""  # _document_row times its own steps, up to an error too
-            row = _document_row(found[0], origin, ctx.options, registry, seconds)
-            mark, step = time.perf_counter(), "rows"
-            tables["articles"].append(row | {"ingested_at": ctx.ingested_at, "run_id": ctx.run_id})
-            mark = _lap(seconds, "rows", mark)
-            _story_inputs(row, ctx.run_id, tables, seconds)
-            mark = time.perf_counter()
-            tables["file_events"].append(
-                _event(item, ctx, "new", size, mtime_ns, raw_sha, row["article_id"], version)
-            )
-            _lap(seconds, "rows", mark)
-            return
-        live = _documents_steps(found, item, origin, ctx, registry, tables, counts, seconds)
-        mark, step = time.perf_counter(), "rows"
-        tables["file_events"].append(
-            _event(item, ctx, "new", size, mtime_ns, raw_sha, None, version, documents=live)
-        )
-        _lap(seconds, "rows", mark)
-    except RejectError as exc:  # the time until the error is its step's; the reject is glue
-        mark = _lap(seconds, step, mark) if step else time.perf_counter()
-        counts["rejected_files"] += 1
-        documents: Counter[str] = Counter()
-        _reject(
-            item,
-            ctx,
-            tables,
-            exc.reason,
-            type(exc).__name__,
-            exc.message,
-            size,
-            mtime_ns,
-            raw,
-            documents,
-        )
-        _lap(seconds, "rows", mark)
-
-
-def _documents_steps(
-    found: list[Any],
-    item: dict[str, Any],
-    origin: FileVersion,
-    ctx: BatchContext,
-    registry: Registry,
-    tables: dict[str, list[dict[str, Any]]],
-    counts: Counter[str],
-    seconds: dict[str, float],
-) -> int:
-    """_process_documents for a new file of many documents, step by step."""
-    seen: set[str] = set()
-    live = 0
-    for found_item in found:
-        mark = time.perf_counter()
-        key = found_item.record_key
-        if key is None and isinstance(found_item, Document):
-            key = _content_key(found_item)
-        if key is not None and key in seen:
-            found_item = RecordReject(key, "duplicate_key", f"record key {key!r} occurs twice")
-        if key is not None:
-            seen.add(key)
-        if isinstance(found_item, RecordReject):
-            counts["rejected_documents"] += 1
-            _record_reject(item, ctx, tables, found_item)
-            _lap(seconds, "rows", mark)
-            continue
-        doc, doc_origin = replace(found_item, record_key=key), replace(origin, version=1)
-        mark = _lap(seconds, "rows", mark)
-        counts["documents"] += 1
-        try:
-            row = _document_row(doc, doc_origin, ctx.options, registry, seconds)
-        except RejectError as exc:
-            mark = time.perf_counter()
-            counts["rejected_documents"] += 1
-            _record_reject(item, ctx, tables, RecordReject(key, exc.reason, exc.message))
-            _lap(seconds, "rows", mark)
-            continue
-        live += 1
-        mark = time.perf_counter()
-        tables["articles"].append(row | {"ingested_at": ctx.ingested_at, "run_id": ctx.run_id})
-        _lap(seconds, "rows", mark)
-        _story_inputs(row, ctx.run_id, tables, seconds)
-    return live
-
-
-def _document_row(
-    doc: Document,
-    origin: FileVersion,
+    files: list[Path],
+    root: Path,
+    registry: Registry | None,
     options: EnrichOptions,
-    registry: Registry,
-    seconds: dict[str, float],
+    clock: str,
+    overhead: dict[str, float],
+    check: bool,
 ) -> dict[str, Any]:
-    """tasks.article.build_document, each call timed: keep in step with it (the check
-    pass compares the rows)."""
-    step, mark = "decode", time.perf_counter()
-    try:
-        stated = doc.stated
-        decoded = decode_bytes(doc.raw) if doc.raw is not None else decode_text(doc.text or "")
-        mark, step = _lap(seconds, "decode", mark), "layout"
-        layout = split_layout(decoded.text, registry)
-        mark, step = _lap(seconds, "layout", mark), "outlet"
-        detected = detect_outlet(
-            layout.header_lines, layout.chrome_hits, layout.signoff_hit, registry
+    timer = StepTimer(CLOCKS[clock])
+    result, times = _run_batch(files, root, options, registry, timer)
+    figures = _figures(result, timer, times["seconds"], overhead)
+    figures["bytes"] = sum(p.stat().st_size for p in files)
+    figures["cpu_over_wall"] = round(times["cpu"] / times["wall"], 3) if times["wall"] else None
+    if check:
+        plain, plain_times = _run_batch(
+            files, root, options, registry, StepTimer(CLOCKS[clock]), timed=False
         )
-        if stated.outlet and (slug := outlet_slug(stated.outlet, registry)):
-            detected = SourceTag(slug, stated.evidence.get("outlet", "container"))
-        outlet = assign_source(
-            origin.source_path, detected, options.source_override, dict(options.folder_sources)
-        )
-        mark, step = _lap(seconds, "outlet", mark), "rows"
-        language_text = "\n".join(p for p in (layout.title, layout.lede, layout.body) if p)
-        hint = _stated_hint(stated) or _outlet_hint(registry, outlet.slug)
-        mark, step = _lap(seconds, "rows", mark), "language"
-        language = detect_language(
-            language_text,
-            seed=options.language_seed,
-            min_letters=options.language_min_chars,
-            hint=hint,
-        )
-        mark, step = _lap(seconds, "language", mark), "date"
-        when = find_publication_date(layout.header_lines, options.latest_date, language.language)
-        mark, step = _lap(seconds, "date", mark), "rows"
-        published = stated.published
-        if (
-            published is not None
-            and published.year >= EARLIEST_YEAR
-            and published <= (options.latest_date)
-        ):
-            when = DateInfo(
-                published.year,
-                published.month,
-                published.day,
-                published.isoformat(),
-                stated.evidence.get("published", "container"),
+        if _outcomes(plain) != _outcomes(result):
+            raise AssertionError(
+                "process_batch did not do the same under the timing wrappers: "
+                f"{_outcomes(result)} against {_outcomes(plain)} without them"
             )
-        title = stated.title.strip() if stated.title and stated.title.strip() else layout.title
-        body = layout.body
-        if title and body.startswith(title):
-            body = body[len(title) :].lstrip()
-        key = doc.record_key
-        row = {
-            "article_id": article_id(origin.source_root, origin.source_path, origin.version, key),
-            "source_root": origin.source_root,
-            "source_path": origin.source_path,
-            "file_key": file_key(origin.source_root, origin.source_path, key),
-            "record_key": key,
-            "format": doc.format,
-            "row_kind": "article",
-            "version": origin.version,
-            "title": title,
-            "lede": layout.lede,
-            "body": body,
-            "content_sha256": content_sha256(title, body),
-            "char_count": len(body),
-            "pub_year": when.year,
-            "pub_month": when.month,
-            "pub_day": when.day,
-            "published_date": when.published,
-            "date_text": when.text,
-            "date_source": when.source,
-            "language": language.language,
-            "language_prob": language.probability,
-            "language_evidence": language.evidence,
-            "source": outlet.slug,
-            "source_evidence": outlet.evidence,
-            "url": stated.url,
-            "byline": stated.byline,
-            "section": stated.section,
-            "crawl_date": stated.crawl_date,
-            "encoding": decoded.encoding if doc.raw is not None else None,
-            "encoding_confidence": decoded.encoding_confidence,
-            "had_bom": decoded.had_bom,
-            "mojibake_fixed": decoded.mojibake_fixed,
-            "decode_errors": decoded.decode_errors,
-            "raw_sha256": origin.raw_sha256,
-            "file_size": origin.file_size,
-            "file_mtime": origin.file_mtime,
+        seconds, net = plain_times["seconds"], figures["total_ms"] / 1000
+        wall, cpu = plain_times["wall"], plain_times["cpu"]
+        net_cpu = times["cpu"] - figures["overhead_ms"] / 1000
+        figures["check"] = {
+            "unwrapped_ms": round(1000 * seconds, 1),
+            "unwrapped_ms_per_doc": round(1000 * seconds / max(figures["documents"], 1), 4),
+            "net_over_unwrapped": round(net / seconds - 1, 4) if seconds else None,
+            # CPU time, which other processes on the cores inflate less than wall time
+            "net_over_unwrapped_cpu": round(net_cpu / cpu - 1, 4) if cpu else None,
+            "unwrapped_cpu_over_wall": round(cpu / wall, 3) if wall else None,
+            "outcomes_match": True,
         }
-        _lap(seconds, "rows", mark)
-        return row
-    except RejectError:
-        _lap(seconds, step, mark)
-        raise
+    return figures
 
 
-def _story_inputs(
-    row: dict[str, Any],
-    run_id: str,
-    tables: dict[str, list[dict[str, Any]]],
-    seconds: dict[str, float],
-) -> None:
-    """tasks.batch._add_story_inputs, each call timed."""
-    mark = time.perf_counter()
-    features = story_features(row["title"], row["body"])
-    mark = _lap(seconds, "story", mark)
-    tables["article_features"].append(
-        {
-            "article_id": row["article_id"],
-            "signature": features.signature,
-            "weekday": features.weekday,
-            "run_id": run_id,
-        }
-    )
-    mark = _lap(seconds, "rows", mark)
-    quotes = extract_quotes(row["body"])
-    mark = _lap(seconds, "quotes", mark)
-    tables["quotes"] += [
-        {
-            "article_id": row["article_id"],
-            "quote": quote.text,
-            "speaker": quote.speaker,
-            "start_char": quote.start,
-            "end_char": quote.end,
-            "word_count": len(quote.text.split()),
-            "quote_hash": quote.quote_hash,
-            "run_id": run_id,
-        }
-        for quote in quotes
-    ]
-    _lap(seconds, "rows", mark)
+def _outcomes(result: BatchResult) -> tuple[Any, ...]:
+    return dict(result.counts), dict(result.documents), sorted(result.rejects)
 
 
-def _write_steps(
-    tables: dict[str, list[dict[str, Any]]], staging: Path, seconds: dict[str, float]
-) -> None:
-    """Each table's rows as Arrow tables of FLUSH_ROWS rows, then written as one batch
-    part per table, as tasks.batch._Parts does (there, interleaved with the documents)."""
-    converted: dict[str, list[Any]] = {}
-    mark = time.perf_counter()
-    for name, rows in tables.items():
-        converted[name] = [
-            rows_to_table(rows[at : at + FLUSH_ROWS], name)
-            for at in range(0, len(rows), FLUSH_ROWS)
-        ]
-    mark = _lap(seconds, "arrow", mark)
-    for name, chunks in converted.items():
-        if chunks:
-            with parquet_writer(staging / f"{name}-profile.parquet", TABLES[name]) as writer:
-                for chunk in chunks:
-                    writer.write_table(chunk)
-    _lap(seconds, "parquet", mark)
-
-
-def _figures(seconds: dict[str, float], counts: Counter[str], size: int) -> dict[str, Any]:
-    total = sum(seconds.values())
-    documents = max(counts["documents"], 1)
+def _figures(
+    result: BatchResult, timer: StepTimer, measured: float, overhead: dict[str, float]
+) -> dict[str, Any]:
+    """Per step: ms, ms per document and share, net of the wrappers' overhead; `rest` is
+    the batch's time (`measured`) minus the wrappers' cost and every step."""
+    inner, outer = overhead["inner_ns"] / 1e9, overhead["outer_ns"] / 1e9
+    calls = sum(timer.calls.values())
+    overhead_s = calls * (inner + outer)
+    total = measured - overhead_s
+    seconds = {
+        step: max(timer.seconds[step] - timer.calls[step] * inner - timer.children[step] * outer, 0)
+        for step in STEPS
+        if step != REST
+    }
+    seconds[REST] = total - sum(seconds.values())
+    documents = result.documents
+    handled = sum(n for kind, n in documents.items() if kind != "deleted")
+    per_doc = max(handled, 1)
     language = seconds["language"]
-    others = {s: v for s, v in seconds.items() if s != "language"}
+    others = {s: v for s, v in seconds.items() if s not in ("language", REST)}
     biggest = max(others, key=others.__getitem__)
     return {
-        "files": counts["files"],
-        "documents": counts["documents"],
-        "rejected_files": counts["rejected_files"],
-        "rejected_documents": counts["rejected_documents"],
-        "bytes": size,
+        "files": result.planned,
+        "documents": handled,
+        "rejected_files": result.counts["rejected"],
+        "rejected_documents": documents["rejected"],  # a rejected one-article file's too
+        "internal_errors": sum(
+            1 for _p, reason, _m in result.rejects if reason == "internal_error"
+        ),
         "steps": {
             step: {
                 "ms": round(1000 * value, 2),
-                "ms_per_doc": round(1000 * value / documents, 4),
+                "ms_per_doc": round(1000 * value / per_doc, 4),
                 "share": round(value / total, 4) if total else 0.0,
+                "calls": timer.calls[step] if step != REST else None,
             }
             for step, value in seconds.items()
         },
-        "total_ms": round(1000 * total, 1),
-        "ms_per_doc": round(1000 * total / documents, 4),
-        "docs_per_s": round(documents / total, 1) if total else None,
+        "measured_ms": round(1000 * measured, 1),  # with the wrappers
+        "overhead_ms": round(1000 * overhead_s, 2),
+        "wrapped_calls": calls,
+        "total_ms": round(1000 * total, 1),  # net: steps + rest
+        "ms_per_doc": round(1000 * total / per_doc, 4),
+        "docs_per_s": round(handled / total, 1) if total else None,
         "other_over_language": round((total - language) / language, 3) if language else None,
         "largest_besides_language": biggest,
     }
 
 
-def _check(
-    items: list[dict[str, Any]],
-    read: Any,
-    ctx: BatchContext,
-    registry: Registry,
-    replica: dict[str, list[dict[str, Any]]],
-    documents: int,
+# --------------------------------------------------------------------------- driver
+
+
+def profile_steps(
+    files: list[Path],
+    registry: Registry | None = None,
+    options: EnrichOptions | None = None,
+    *,
+    root: Path | None = None,
+    check: bool = True,
+    jsonl: bool = True,
+    clock: str = "wall",
 ) -> dict[str, Any]:
-    """Run the pipeline's own _process_file on the same files: its rows must be the
-    replica's, and its time is the cross-check of the steps read … rows."""
-    tables: dict[str, list[dict[str, Any]]] = {name: [] for name in STAGED_TABLES}
-    counted: Counter[str] = Counter()
-    started = time.perf_counter()
-    for item in items:
-        _process_file(item, read, ctx, registry, tables, counted)
-    seconds = time.perf_counter() - started
-    differing = [name for name in STAGED_TABLES if tables[name] != replica[name]]
-    if differing:
-        raise AssertionError(
-            f"bench/profile.py's replica no longer matches tasks/batch.py: {differing} "
-            "differ; bring _document_row / _file_steps in step with build_document"
-        )
+    """Time each step of process_batch on `files` (as plain files), then on the same
+    articles as one JSON Lines file; per format: ms, ms per document and share of each
+    step, and (everything but language) / language. `root` is the source root (default:
+    the files' common folder); `registry` is the batch's (default: the built-in one);
+    `check` also runs the batch without wrappers, as the cross-check of the total;
+    `clock` is "wall" (perf_counter) or "cpu" (this thread's CPU time)."""
+    files = sorted(files)
+    root = root or Path(os.path.commonpath([p.parent for p in files]))
+    options = options or EnrichOptions(latest_date=date.today())
+    scratch = Path(tempfile.mkdtemp(prefix="wirehouse-profile-"))
+    try:
+        lines = _write_jsonl(files, root, scratch / "articles.jsonl") if jsonl else None
+        started = time.perf_counter()
+        _warm_up(files, root, lines, registry, options)
+        warm_up = time.perf_counter() - started
+        overhead = wrapper_overhead(CLOCKS[clock])
+        args = (registry, options, clock, overhead, check)
+        formats: dict[str, Any] = {"text": _profile(files, root, *args)}
+        if lines is not None:
+            formats["jsonl"] = _profile([lines], scratch, *args)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+    formats["html"] = {"skipped": HTML_NOTE}
     return {
-        "process_file_ms": round(1000 * seconds, 1),
-        "process_file_ms_per_doc": round(1000 * seconds / max(documents, 1), 4),
-        "rows_match": True,
+        "sample_files": len(files),
+        "root": str(root),
+        "warm_up_seconds": round(warm_up, 2),
+        "clock": clock,
+        "wrapper_overhead_ns": round(overhead["ns_per_call"], 1),
+        "formats": formats,
     }
 
 
-# --------------------------------------------------------------------------- inputs
-
-
-def _warm_up(files: list[Path], root: Path, registry: Registry, options: EnrichOptions) -> None:
-    """What a worker pays once: langdetect's profiles, the date grammar, regexes."""
-    with tempfile.TemporaryDirectory(prefix="wirehouse-profile-") as staging:
-        ctx = _context(root, Path(staging), options)
-        tables: dict[str, list[dict[str, Any]]] = {name: [] for name in STAGED_TABLES}
-        read = _reader(ctx)
-        for path in files:
-            _process_file(_planned(path, root), read, ctx, registry, tables, Counter())
-        for name, rows in tables.items():
-            if rows:
-                rows_to_table(rows, name)
+def _warm_up(
+    files: list[Path],
+    root: Path,
+    lines: Path | None,
+    registry: Registry | None,
+    options: EnrichOptions,
+) -> None:
+    """What a worker pays once: langdetect's profiles, the date grammar, regexes, the
+    readers' first use; and the sampled files into the page cache."""
+    for path in files:
+        path.read_bytes()
+    _run_batch(files[:WARM_UP_FILES], root, options, registry, StepTimer(), timed=False)
+    if lines is not None:
+        with tempfile.TemporaryDirectory(prefix="wirehouse-profile-") as folder:
+            small = Path(folder) / "warm-up.jsonl"
+            with open(lines, encoding="utf-8") as source:
+                small.write_text("".join(itertools.islice(source, WARM_UP_FILES)))
+            _run_batch([small], Path(folder), options, registry, StepTimer(), timed=False)
 
 
 def _write_jsonl(files: list[Path], root: Path, target: Path) -> Path:
@@ -605,10 +664,11 @@ def profile_table(result: dict[str, Any]) -> Table:
     formats = {k: v for k, v in result["formats"].items() if "steps" in v}
     notes = [f"{name}: {v['skipped']}" for name, v in result["formats"].items() if "skipped" in v]
     table = Table(
-        title=f"Batch steps per document, {result['sample_files']:,} files, one process",
-        caption="rest/lang: everything but language over language (issue 17: ≤ 0.5x); "
-        "check: tasks.batch._process_file on the same files (read … rows)"
-        + "".join(f"; {note}" for note in notes),
+        title=f"Batch steps per document, {result['sample_files']:,} files, "
+        f"tasks.batch.process_batch in one process, {result.get('clock', 'wall')} clock",
+        caption="net of the timing wrappers' own cost (wrappers); rest/lang: everything but "
+        "language over language (issue 17: ≤ 0.5x); unwrapped: the same batch without "
+        "wrappers" + "".join(f"; {note}" for note in notes),
     )
     table.add_column("step")
     for name, figures in formats.items():
@@ -631,16 +691,21 @@ def profile_table(result: dict[str, Any]) -> Table:
         ratio = figures["other_over_language"]
         cells += ["", f"{ratio:.2f}x" if ratio is not None else "–", ""]
     table.add_row("rest/lang", *cells)
+    cells = []
+    for figures in formats.values():
+        per_doc = figures["overhead_ms"] / max(figures["documents"], 1)
+        cells += [f"{figures['overhead_ms']:,.1f}", f"{per_doc:.4f}", ""]
+    table.add_row("wrappers", *cells)
     if all("check" in f for f in formats.values()):
         cells = []
         for figures in formats.values():
             check = figures["check"]
             cells += [
-                f"{check['process_file_ms']:,.0f}",
-                f"{check['process_file_ms_per_doc']:.3f}",
-                "",
+                f"{check['unwrapped_ms']:,.0f}",
+                f"{check['unwrapped_ms_per_doc']:.3f}",
+                f"{100 * check['net_over_unwrapped']:+.1f}%",
             ]
-        table.add_row("check", *cells)
+        table.add_row("unwrapped", *cells)
     return table
 
 
@@ -649,11 +714,29 @@ def print_profile(result: dict[str, Any], console: Console | None = None) -> Non
     console.print(profile_table(result))
     for name, figures in result["formats"].items():
         if "steps" in figures:
+            waited = result.get("clock", "wall") == "wall" and _shared(figures)
             console.print(
                 f"{name}: {figures['docs_per_s']:,.0f} docs/s in one process; largest step "
-                f"besides language: {figures['largest_besides_language']}"
+                f"besides language: {figures['largest_besides_language']}; "
+                f"{figures['wrapped_calls']:,} timed calls; CPU/wall {figures['cpu_over_wall']:.2f}"
+                + (" (the cores were shared: times include waiting)" if waited else "")
             )
-    console.print(f"warm-up (not timed above): {result['warm_up_seconds']:.1f} s")
+        if "check" in figures:
+            check = figures["check"]
+            console.print(
+                f"{name}: net total against the unwrapped run: "
+                f"{100 * check['net_over_unwrapped']:+.1f}% ({result.get('clock', 'wall')}), "
+                f"{100 * check['net_over_unwrapped_cpu']:+.1f}% (process CPU time)"
+            )
+    console.print(
+        f"timing wrapper: {result['wrapper_overhead_ns']:.0f} ns per call (subtracted); "
+        f"warm-up (not timed above): {result['warm_up_seconds']:.1f} s"
+    )
+
+
+def _shared(figures: dict[str, Any]) -> bool:
+    """Other processes took the core for part of the run (wall time well over CPU time)."""
+    return (figures.get("cpu_over_wall") or 1.0) < BUSY_CPU_OVER_WALL
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -663,7 +746,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("n", type=int, help="corpus size (corpus-N under --workdir)")
     parser.add_argument("--workdir", type=Path, default=Path("/tmp/wirehouse-bench"))
     parser.add_argument("--sample", type=int, default=2000, help="files to profile")
-    parser.add_argument("--no-check", action="store_true", help="skip the _process_file pass")
+    parser.add_argument(
+        "--no-check", action="store_true", help="skip the run of the batch without wrappers"
+    )
+    parser.add_argument(
+        "--clock",
+        choices=sorted(CLOCKS),
+        default="wall",
+        help="time the steps by the wall clock (default) or by this thread's CPU time",
+    )
     parser.add_argument("--json", type=Path, help="also write the figures here")
     args = parser.parse_args(argv)
     corpus = args.workdir / f"corpus-{args.n}"
@@ -675,7 +766,9 @@ def main(argv: list[str] | None = None) -> int:
         corpus.with_suffix(".json").write_text(json.dumps(stats))
     files = sample_files(corpus, args.sample)
     options = EnrichOptions(latest_date=date.today())
-    result = profile_steps(files, load_registry(), options, root=corpus, check=not args.no_check)
+    result = profile_steps(
+        files, load_registry(), options, root=corpus, check=not args.no_check, clock=args.clock
+    )
     print_profile(result)
     if args.json:
         args.json.write_text(json.dumps(result, indent=2))
