@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from datetime import date, datetime
-from functools import cache
 
 from tasks.dates import EARLIEST_YEAR, DateInfo, find_publication_date
 from tasks.decode import decode_bytes, decode_text
@@ -164,14 +163,9 @@ def _stated_hint(stated: Stated) -> LanguageHint | None:
     return LanguageHint((code,), stated.evidence.get("language", "container")) if code else None
 
 
-@cache
-def _outlet_languages(registry: Registry) -> dict[str, tuple[str, ...]]:
-    return {o.slug: o.languages for o in registry.outlets if o.languages}
-
-
 def _outlet_hint(registry: Registry, slug: str | None) -> LanguageHint | None:
     """The languages the article's outlet publishes in, as a tie-break for langdetect."""
-    languages = _outlet_languages(registry).get(slug or "")
+    languages = registry.languages_of(slug)
     return LanguageHint(languages, f"outlet:{slug}") if languages else None
 
 

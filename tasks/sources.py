@@ -42,6 +42,10 @@ class Registry:
     def slugs(self) -> set[str]:
         return {o.slug for o in self.outlets}
 
+    def languages_of(self, slug: str | None) -> tuple[str, ...]:
+        """The languages an outlet publishes in (its `languages` entry), if known."""
+        return self._index.languages.get(slug or "", ())
+
 
 @dataclass(frozen=True, slots=True)
 class SourceTag:
@@ -117,7 +121,7 @@ def outlet_slug(stated: str, registry: Registry) -> str | None:
     folded = _folded_name(stated)
     if not folded:
         return None
-    by_name = _names(registry)
+    by_name = registry._index.names
     if folded in by_name:
         return by_name[folded]
     if _DOMAIN.match(folded):  # "reuters.com", "news.bbc.co.uk": a label may be an outlet
@@ -135,13 +139,6 @@ def _folded_name(name: str) -> str:
     return re.sub(r"^www\.", "", ascii_only).strip()
 
 
-@cache
-def _names(registry: Registry) -> dict[str, str]:
-    names: dict[str, str] = {}
-    for outlet in registry.outlets:
-        for name in (outlet.slug, outlet.name):
-            names.setdefault(_folded_name(name), outlet.slug)
-    return names
 
 
 def assign_source(
@@ -384,9 +381,14 @@ class _FullLine:
 
 @dataclass(frozen=True, slots=True)
 class _Index:
+    """What a registry is looked up by, built once with it: a lookup keyed by the
+    registry itself would hash all its outlets and patterns on every document."""
+
     markers: _MarkerScan
     chrome: _FullLine
     signoffs: _FullLine
+    names: dict[str, str]  # an outlet's folded name or slug -> its slug
+    languages: dict[str, tuple[str, ...]]  # slug -> the languages it publishes in
 
     @staticmethod
     def build(registry: Registry) -> _Index:
@@ -400,4 +402,14 @@ class _Index:
             markers=_MarkerScan.build(outlets),
             chrome=full_line("chrome", registry.chrome),
             signoffs=full_line("signoffs", registry.signoffs),
+            names=_names(outlets),
+            languages={o.slug: o.languages for o in outlets if o.languages},
         )
+
+
+def _names(outlets: tuple[Outlet, ...]) -> dict[str, str]:
+    names: dict[str, str] = {}
+    for outlet in outlets:
+        for name in (outlet.slug, outlet.name):
+            names.setdefault(_folded_name(name), outlet.slug)
+    return names
