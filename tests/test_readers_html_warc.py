@@ -123,7 +123,7 @@ def test_news_page_stated_fields_and_evidence() -> None:
     assert stated.crawl_date is None
     assert stated.evidence == {
         "title": "html:trafilatura",
-        "published": "html:htmldate",
+        "published": "html:meta",
         "byline": "html:trafilatura",
         "url": "html:canonical",
         "outlet": "html:og:site_name",
@@ -211,6 +211,168 @@ def test_choose_reader_picks_html_by_content_despite_txt_name() -> None:
     items = list(read_documents(raw, "page.txt", OPTIONS))
     assert [type(i) for i in items] == [Document]
     assert items[0].format == "html"
+
+
+# --- HTML: the publication date ----------------------------------------------------------
+
+
+def _dated_page(head: str = "", above: str = "", url: str = "https://news.example/bridge") -> bytes:
+    """A news page with `head` markup in its <head> and `above` between headline and story."""
+    return (
+        f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>Bridge</title>'
+        f'<link rel="canonical" href="{url}">{head}</head><body>'
+        '<nav><a href="/">Home</a> <a href="/sport">Sport</a></nav><article>'
+        f"<h1>Council votes to rebuild river bridge</h1>{above}"
+        + "".join(f"<p>{p}</p>" for p in STORY)
+        + "</article></body></html>"
+    ).encode()
+
+
+def _published(page: bytes) -> tuple[date | None, str | None]:
+    doc = _read_html(page)
+    assert isinstance(doc, Document)
+    return doc.stated.published, doc.stated.evidence.get("published")
+
+
+def _ld(entity: str) -> str:
+    return f'<script type="application/ld+json">{entity}</script>'
+
+
+PUBLISHED_META = '<meta property="article:published_time" content="2021-03-16T09:30:00+01:00">'
+
+
+def test_published_time_meta_is_the_date() -> None:
+    assert _published(_dated_page(PUBLISHED_META)) == (date(2021, 3, 16), "html:meta")
+
+
+def test_date_only_in_the_story_text_or_an_update_stamp_is_none() -> None:
+    in_text = "<p>The council first met on 12 January 2021 to discuss the bridge.</p>"
+    assert _published(_dated_page(above=in_text)) == (None, None)
+    updated = '<div class="date">Last updated: 18.03.2021</div>'
+    assert _published(_dated_page(above=updated)) == (None, None)
+    aktualisiert = '<p class="meta">Aktualisiert am 18. März 2021</p>'
+    assert _published(_dated_page(above=aktualisiert)) == (None, None)
+
+
+def test_modified_metadata_never_stands_for_the_publication() -> None:
+    modified = (
+        '<meta property="article:modified_time" content="2021-03-18T10:00:00Z">'
+        '<meta property="og:updated_time" content="2021-03-18T10:00:00Z">'
+        + _ld('{"@type": "NewsArticle", "dateModified": "2021-03-18"}')
+    )
+    assert _published(_dated_page(modified)) == (None, None)
+    assert _published(_dated_page(PUBLISHED_META + modified)) == (date(2021, 3, 16), "html:meta")
+
+
+def test_conflicting_metadata_states_no_date() -> None:
+    jsonld = _ld('{"@type": "NewsArticle", "datePublished": "2021-03-14T08:00:00Z"}')
+    assert _published(_dated_page(PUBLISHED_META + jsonld)) == (None, None)
+    bare = '<meta name="date" content="2021-03-15">'  # a bare date tag must agree too
+    assert _published(_dated_page(PUBLISHED_META + bare)) == (None, None)
+    agreeing = _ld('{"@type": "NewsArticle", "datePublished": "2021-03-16T08:00:00Z"}')
+    assert _published(_dated_page(PUBLISHED_META + agreeing)) == (date(2021, 3, 16), "html:meta")
+
+
+def test_jsonld_date_of_the_page_not_of_its_reviews_images_or_listed_articles() -> None:
+    recipe = _ld(
+        '{"@type": "Recipe", "datePublished": "2019-05-02", "review": [{"@type": "Review", '
+        '"datePublished": "2021-01-09"}], "image": {"@type": "ImageObject", '
+        '"datePublished": "2018-01-01"}}'
+    )
+    assert _published(_dated_page(recipe)) == (date(2019, 5, 2), "html:jsonld")
+    graph = _ld(
+        '{"@graph": [{"@type": "ImageObject", "datePublished": "2018-01-01"}, '
+        '{"@type": "BlogPosting", "datePublished": "2019-05-02T10:00:00+02:00"}]}'
+    )
+    assert _published(_dated_page(graph)) == (date(2019, 5, 2), "html:jsonld")
+    listing = _ld(
+        '[{"@type": "NewsArticle", "datePublished": "2021-03-16", "url": "https://news.example/bridge"},'
+        ' {"@type": "NewsArticle", "datePublished": "2021-03-02", "url": "https://news.example/a"}]'
+    )
+    assert _published(_dated_page(listing)) == (date(2021, 3, 16), "html:jsonld")
+    assert _published(_dated_page(listing, url="https://news.example/other")) == (None, None)
+
+
+def test_microdata_date_only_when_the_page_has_one() -> None:
+    one = '<span itemprop="datePublished" content="2021-03-16">16 March 2021</span>'
+    assert _published(_dated_page(above=one)) == (date(2021, 3, 16), "html:microdata")
+    teasers = (
+        '<meta itemprop="datePublished" content="2021-03-16">'
+        '<meta itemprop="datePublished" content="2021-03-09">'
+    )
+    assert _published(_dated_page(above=teasers)) == (None, None)
+
+
+def test_a_stated_date_the_page_contradicts_is_dropped() -> None:
+    shown = '<p class="date"><time datetime="2021-03-12">12. März 2021</time></p>'
+    assert _published(_dated_page(PUBLISHED_META, above=shown)) == (None, None)
+    same = '<p class="date"><time datetime="2021-03-16">16. März 2021</time></p>'
+    assert _published(_dated_page(PUBLISHED_META, above=same)) == (date(2021, 3, 16), "html:meta")
+    # a linked teaser's date or a comment's is another page's, not a contradiction
+    teaser = '<a href="/older"><span class="date">02.03.2021</span> Older story</a>'
+    comment = '<div class="comments"><span class="date">20.03.2021</span> Great!</div>'
+    page = _dated_page(PUBLISHED_META, above=teaser + comment)
+    assert _published(page) == (date(2021, 3, 16), "html:meta")
+
+
+def test_a_revised_page_showing_another_modified_date_states_none() -> None:
+    modified = '<meta property="article:modified_time" content="2021-04-02T10:00:00Z">'
+    shown = (
+        '<p class="meta"><time datetime="2021-03-16">16 March 2021</time>, '
+        '<time datetime="2021-04-02">2 April 2021</time></p>'
+    )
+    assert _published(_dated_page(PUBLISHED_META + modified, above=shown)) == (None, None)
+    assert _published(_dated_page(PUBLISHED_META + modified)) == (date(2021, 3, 16), "html:meta")
+
+
+def test_a_bare_date_tag_the_page_labels_updated_is_none() -> None:
+    bare = '<meta name="DC.date" content="2021-03-18">'
+    updated = '<div class="info">Zuletzt geändert am: 18.03.2021</div>'
+    assert _published(_dated_page(bare, above=updated)) == (None, None)
+    assert _published(_dated_page(bare)) == (date(2021, 3, 18), "html:meta")
+
+
+def test_url_date_full_day_only_and_agreeing() -> None:
+    in_url = "https://news.example/2021/03/16/bridge"
+    assert _published(_dated_page(url=in_url)) == (date(2021, 3, 16), "html:url")
+    assert _published(_dated_page(url="https://news.example/2021/03/bridge")) == (None, None)
+    assert _published(_dated_page(PUBLISHED_META, url=in_url)) == (date(2021, 3, 16), "html:meta")
+    other = "https://news.example/2021/03/15/bridge"
+    assert _published(_dated_page(PUBLISHED_META, url=other)) == (None, None)
+
+
+def test_page_stating_nothing_keeps_the_one_date_it_shows() -> None:
+    one = '<p class="byline">By Jane Marlow, <time>16.03.2021</time></p>'
+    assert _published(_dated_page(above=one)) == (date(2021, 3, 16), "html:shown")
+    two = one + '<p class="date">17.03.2021</p>'
+    assert _published(_dated_page(above=two)) == (None, None)
+
+
+def test_dates_after_latest_or_placeholders_are_ignored() -> None:
+    future = '<meta property="article:published_time" content="2027-01-05">'
+    assert _published(_dated_page(future)) == (None, None)  # OPTIONS.latest is 2026-01-01
+    epoch = '<meta property="article:published_time" content="1970-01-01T00:00:00Z">'
+    assert _published(_dated_page(epoch + PUBLISHED_META)) == (date(2021, 3, 16), "html:meta")
+
+
+def test_htmldate_policy_keeps_its_evidence(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(html, "DATE_POLICY", "htmldate")
+    assert _published(_dated_page(PUBLISHED_META)) == (date(2021, 3, 16), "html:htmldate")
+
+
+def test_machine_and_shown_date_forms() -> None:
+    assert html.machine_date("2021-03-16T23:30:00-05:00") == date(2021, 3, 16)
+    assert html.machine_date("20210316") == date(2021, 3, 16)
+    assert html.machine_date("16.03.2021 18:50") == date(2021, 3, 16)
+    assert html.machine_date("Tue, 16 Mar 2021 09:49:32 GMT") == date(2021, 3, 16)
+    assert html.machine_date("Tue Mar 16 09:49:32 UTC 2021") == date(2021, 3, 16)
+    assert html.machine_date("03/16/2021") == date(2021, 3, 16)
+    assert html.machine_date("01/10/2017") is None  # January or October
+    assert html.machine_date("IDG Tech Media") is None
+    assert html.shown_dates("Veröffentlicht am 19. Oktober 2019, 19:08 Uhr") == {date(2019, 10, 19)}
+    assert html.shown_dates("Posted March 5th, 2020") == {date(2020, 3, 5)}
+    assert html.shown_dates("04/05/2021") == {date(2021, 4, 5), date(2021, 5, 4)}
+    assert html.shown_dates("WordPress 4.8.12 · 47 queries") == set()
 
 
 # --- WARC ------------------------------------------------------------------------------
