@@ -14,6 +14,7 @@ import pyarrow.parquet as pq
 from tasks.article import tombstone
 from tasks.batch import STAGED_TABLES, BatchResult, batch_parts
 from tasks.compact import merged_file
+from tasks.errors import AccountingError
 from tasks.plan import Plan
 from warehouse.rows import FileEventRow, RunRow, to_table
 from warehouse.storage import Warehouse, commit_run, write_parquet
@@ -21,10 +22,6 @@ from warehouse.storage import Warehouse, commit_run, write_parquet
 OUTCOMES = ("new", "changed", "reprocessed", "unchanged", "rejected")
 DOC_COUNTS = ("docs_new", "docs_changed", "docs_unchanged", "docs_deleted", "docs_rejected")
 MAX_REPORTED_REJECTS = 20
-
-
-class AccountingError(RuntimeError):
-    """Some discovered file has no outcome: the run is not committed."""
 
 
 @dataclass(frozen=True)

@@ -40,3 +40,7 @@ class RejectError(Exception):
         super().__init__(message)
         self.reason = reason
         self.message = message
+
+
+class AccountingError(RuntimeError):
+    """Some discovered file has no outcome: the run is not committed."""

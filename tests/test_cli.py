@@ -188,3 +188,48 @@ def test_user_errors_of_ingest_end_in_one_line_and_exit_2(tmp_path, ingested):
     assert unreachable.returncode == 2 and "Traceback" not in unreachable.stderr
     (line,) = unreachable.stderr.strip().splitlines()
     assert "PREFECT_API_URL" in line and "does not answer" in line
+
+
+def test_a_warehouse_of_a_newer_wirehouse_is_one_line_and_exit_2(tmp_path, ingested):
+    import shutil
+
+    from warehouse.storage import FORMAT_FILE, FORMAT_VERSION
+
+    warehouse = tmp_path / "newer"
+    shutil.copytree(ingested[0], warehouse)
+    marker = warehouse / FORMAT_FILE
+    assert json.loads(marker.read_text())["format"] == FORMAT_VERSION  # written by ingest
+    marker.write_text(json.dumps({"format": FORMAT_VERSION + 1, "written_by": "99.0"}))
+    for command in (
+        ("ingest", str(SEEDS), "-w", str(warehouse)),
+        ("query", "-w", str(warehouse), "SELECT 1"),
+    ):
+        refused = wirehouse(*command, check=False)
+        assert refused.returncode == 2 and "Traceback" not in refused.stderr, refused.stderr
+        (line,) = refused.stderr.strip().splitlines()
+        assert "Wirehouse 99.0" in line and "upgrade Wirehouse" in line
+    assert json.loads(marker.read_text())["format"] == FORMAT_VERSION + 1  # left as it was
+
+
+@pytest.mark.usefixtures("prefect_server")
+def test_a_failed_accounting_check_is_one_line_and_exit_2(tmp_path, monkeypatch):
+    """A run whose counts do not add up is not committed; the CLI says so in one line."""
+    from typer.testing import CliRunner
+
+    import tasks.commit
+    from tasks.errors import AccountingError
+    from warehouse.storage import INIT_RUN_ID, Warehouse
+    from wirehouse.cli import app
+
+    def broken(plan, results):
+        raise AccountingError("discovered 5 files but accounted for 4; not committing this run")
+
+    monkeypatch.setattr(tasks.commit, "_tally", broken)
+    result = CliRunner().invoke(app, ["ingest", str(SEEDS), "-w", str(tmp_path / "wh")])
+    assert result.exit_code == 2, result.output
+    assert isinstance(result.exception, SystemExit)  # typer.Exit, not a traceback
+    assert "Traceback" not in result.output, result.output
+    assert "AccountingError" not in result.output, result.output
+    (line,) = [line for line in result.output.splitlines() if "accounted for 4" in line]
+    assert line.startswith("error:") and "run the same ingest" in line
+    assert Warehouse.at(tmp_path / "wh").committed_runs() == [INIT_RUN_ID]  # nothing committed

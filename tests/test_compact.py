@@ -7,8 +7,9 @@ from datetime import UTC, datetime
 import pyarrow.parquet as pq
 import pytest
 
-from tasks.commit import AccountingError, _check_merged
+from tasks.commit import _check_merged
 from tasks.compact import compact_staged
+from tasks.errors import AccountingError
 from warehouse.rows import RejectRow, to_table
 from warehouse.storage import write_parquet
 

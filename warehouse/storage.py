@@ -48,6 +48,16 @@ class WarehouseError(RuntimeError):
     """A warehouse problem the user can act on; the message says what to do."""
 
 
+class NewerWarehouseError(WarehouseError):
+    """The warehouse was written by a newer Wirehouse, in a format this one does not know."""
+
+
+# The layout and tables this code reads and writes. Bump it with a change an older
+# Wirehouse cannot read safely (a new table or column is not one: older code ignores it).
+FORMAT_VERSION = 1
+FORMAT_FILE = "wirehouse-format.json"
+
+
 class WarehouseLockedError(WarehouseError):
     pass
 
@@ -154,10 +164,14 @@ def atomic_file(path: Path) -> Iterator[Path]:
 
 
 def ensure_layout(wh: Warehouse) -> None:
-    """Create the folders and the empty init commit, so every view has a file to read."""
+    """Create the folders and the empty init commit, so every view has a file to read;
+    refuse a warehouse of a newer format (NewerWarehouseError) before touching it."""
+    stored = check_format(wh)
     with writing(wh.root):
         wh.commits.mkdir(parents=True, exist_ok=True)
         wh.staging.mkdir(parents=True, exist_ok=True)
+    if stored != FORMAT_VERSION:
+        _record_format(wh)
     if wh.exists():
         _add_new_tables(wh)
         return
@@ -167,6 +181,42 @@ def ensure_layout(wh: Warehouse) -> None:
     for name, schema in TABLES.items():
         write_parquet(schema.empty_table(), staging / f"{name}-init.parquet")
     commit_run(wh, INIT_RUN_ID)
+
+
+def check_format(wh: Warehouse) -> int | None:
+    """The warehouse's format (None: not recorded, an older or a new warehouse)."""
+    try:
+        stored = json.loads((wh.root / FORMAT_FILE).read_text())
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError) as exc:
+        raise WarehouseError(f"cannot read {wh.root / FORMAT_FILE}: {exc}") from None
+    if stored.get("format", 0) > FORMAT_VERSION:
+        raise NewerWarehouseError(
+            f"{wh.root} was written by Wirehouse {stored.get('written_by', '?')} in warehouse "
+            f"format {stored['format']}, newer than this Wirehouse {_ours()} reads (format "
+            f"{FORMAT_VERSION}): upgrade Wirehouse (pip install --upgrade wirehouse)"
+        )
+    return int(stored.get("format", 0))
+
+
+def _record_format(wh: Warehouse) -> None:
+    """Write the format marker (a temp file, then a rename). A warehouse on a read-only
+    mount is still read without one."""
+    tmp = wh.root / f".{FORMAT_FILE}.{secrets.token_hex(4)}.tmp"
+    try:
+        tmp.write_text(json.dumps({"format": FORMAT_VERSION, "written_by": _ours()}))
+        os.replace(tmp, wh.root / FORMAT_FILE)
+    except OSError:
+        tmp.unlink(missing_ok=True)
+        if not wh.exists():
+            raise
+
+
+def _ours() -> str:
+    from importlib.metadata import version
+
+    return version("wirehouse")
 
 
 def _add_new_tables(wh: Warehouse) -> None:

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+import logging
 import os
 import signal
 import sys
 import warnings
-from contextlib import ExitStack
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
@@ -35,14 +37,6 @@ PREFECT_DEFAULTS = {
     "PREFECT_LOGGING_LEVEL": "WARNING",
     "PREFECT_LOGGING_LOGGERS_PREFECT_FLOW_RUNS_LEVEL": "INFO",
     "PREFECT_LOGGING_LOGGERS_PREFECT_TASK_RUNS_LEVEL": "INFO",
-}
-# For `wirehouse server`: record task runs and events in batches (measured: 24 s -> 7 s of
-# server CPU per 1,000 task runs).
-SERVER_DEFAULTS = {
-    "PREFECT_SERVER_SERVICES_TASK_RUN_RECORDER_BATCH_SIZE": "200",
-    "PREFECT_SERVER_SERVICES_TASK_RUN_RECORDER_READ_BATCH_SIZE": "200",
-    "PREFECT_SERVER_SERVICES_EVENT_PERSISTER_BATCH_SIZE": "200",
-    "PREFECT_SERVER_SERVICES_EVENT_PERSISTER_READ_BATCH_SIZE": "200",
 }
 
 
@@ -126,19 +120,27 @@ def ingest(
         float | None, typer.Option(help="Seconds to wait for a running ingest.")
     ] = None,
     show: Annotated[int, typer.Option(help="Articles of this run to print.")] = 20,
+    ephemeral: Annotated[
+        bool,
+        typer.Option(
+            "--ephemeral",
+            envvar="WIREHOUSE_EPHEMERAL",
+            help="Run on a temporary Prefect server, stopped with this command (the run is "
+            "not kept), instead of Wirehouse's local server (see `wirehouse server`).",
+        ),
+    ] = False,
 ) -> None:
     """Ingest SOURCE_DIR (recursively) into the warehouse and show what landed."""
     from flows.ingest import ingest as ingest_flow
-    from flows.runners import make_task_runner
-    from flows.server import ServerStartError, ServerUnreachableError, temporary_server
     from warehouse.locations import is_url, local_path
+    from warehouse.storage import Warehouse, check_format
     from wirehouse.settings import IngestOptions, Settings
 
     if not is_url(source_dir) and not Path(local_path(source_dir)).is_dir():
         errors.print(f"[red]error:[/red] source folder {source_dir!r} does not exist")
         raise typer.Exit(2)
     _check_outlets_file(outlets_file)
-    options = IngestOptions(
+    given = dict(
         source=source,
         folder_sources=_pairs(folder_source, "--folder-source", "FOLDER=SLUG"),
         include=include,
@@ -152,17 +154,57 @@ def ingest(
         outlets_file=str(outlets_file) if outlets_file else None,
         lock_timeout=lock_timeout,
         publish_to=publish_to,
+        dask_address=dask_address,
     )
-    settings = Settings().with_overrides(workers=workers, runner=runner, dask_address=dask_address)
-    flow = ingest_flow.with_options(task_runner=make_task_runner(settings))
+    # Only the options given on the command line override the environment and defaults.
+    options = IngestOptions(**{name: value for name, value in given.items() if value is not None})
+    _fail_cleanly(lambda: check_format(Warehouse.at(_local(warehouse) or Settings().warehouse)))
     with ExitStack() as server:
-        try:
-            _fail_cleanly(lambda: server.enter_context(temporary_server()), ServerStartError)
-        except ServerUnreachableError as exc:
-            errors.print(f"[red]error:[/red] {exc}", highlight=False, soft_wrap=True)
-            raise typer.Exit(2) from None
-        summary = _fail_cleanly(lambda: flow(source_dir, _local(warehouse), force, options))
+        _enter_prefect(server, ephemeral)
+        server.enter_context(_quiet_user_errors())
+        summary = _fail_cleanly(lambda: ingest_flow(source_dir, _local(warehouse), force, options))
     _print_summary(summary, show)
+
+
+# Errors the user must act on, raised inside a flow: the CLI says them in one line, so
+# Prefect's own report of the failed task and flow run (with a traceback) is left out.
+USER_ERRORS = ("AccountingError", "NewerWarehouseError", "WarehouseError")
+
+
+class _UserErrorFilter(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.exc_info and record.exc_info[1] is not None:
+            kinds = {k.__name__ for k in type(record.exc_info[1]).__mro__}
+            return not kinds & set(USER_ERRORS)
+        message = record.getMessage()
+        return not any(f"{name}:" in message or f"{name}(" in message for name in USER_ERRORS)
+
+
+@contextmanager
+def _quiet_user_errors() -> Iterator[None]:
+    """Keep Prefect's flow and task run loggers from reporting a user error (with its
+    traceback) that the CLI reports in one line."""
+    loggers = [logging.getLogger(f"prefect.{kind}_runs") for kind in ("flow", "task")]
+    quiet = _UserErrorFilter()
+    for logger in loggers:
+        logger.addFilter(quiet)
+    try:
+        yield
+    finally:
+        for logger in loggers:
+            logger.removeFilter(quiet)
+
+
+def _enter_prefect(stack: ExitStack, ephemeral: bool = False) -> str:
+    """The Prefect API the command's flows report to (flows/server.py `prefect_api`), for
+    the rest of `stack`; a server that does not answer is one line and exit 2."""
+    from flows.server import ServerStartError, ServerUnreachableError, prefect_api
+
+    try:
+        return _fail_cleanly(lambda: stack.enter_context(prefect_api(ephemeral)), ServerStartError)
+    except ServerUnreachableError as exc:
+        errors.print(f"[red]error:[/red] {exc}", highlight=False, soft_wrap=True)
+        raise typer.Exit(2) from None
 
 
 @app.command()
@@ -405,20 +447,13 @@ def serve(
 ) -> None:
     """Register and serve the `ingest` and `scheduled-reingest` deployments until Ctrl-C.
 
-    Needs a Prefect server: set PREFECT_API_URL (see `wirehouse server`).
+    On the server of PREFECT_API_URL, else on Wirehouse's local server (`wirehouse server`).
     """
     from prefect import serve as prefect_serve
 
     from flows.deployments import build_deployments
     from wirehouse.settings import Settings
 
-    if not os.environ.get("PREFECT_API_URL"):
-        errors.print(
-            "[red]error:[/red] `wirehouse serve` needs a Prefect server. Start one with "
-            "`wirehouse server` and set PREFECT_API_URL=http://127.0.0.1:4200/api",
-            highlight=False,
-        )
-        raise typer.Exit(1)
     settings = Settings().with_overrides(
         warehouse=Path(_local(warehouse)).resolve() if warehouse else None, cron=cron
     )
@@ -428,32 +463,108 @@ def serve(
     # never-awaited `stop()` coroutine would otherwise print a RuntimeWarning on exit.
     signal.signal(signal.SIGTERM, _interrupt)
     warnings.filterwarnings("ignore", message="coroutine 'Runner.astop' was never awaited")
-    try:
-        # Schedules stay as the user left them in the UI: nothing is paused on shutdown.
-        prefect_serve(*deployments, pause_on_shutdown=False)
-    except KeyboardInterrupt:
-        console.print("Stopped serving.")
+    with ExitStack() as server:
+        api = _enter_prefect(server)
+        console.print(f"Serving on {api.removesuffix('/api')} (Ctrl-C stops)", highlight=False)
+        try:
+            # Schedules stay as the user left them in the UI: nothing is paused on shutdown.
+            prefect_serve(*deployments, pause_on_shutdown=False)
+        except KeyboardInterrupt:
+            console.print("Stopped serving.")
 
 
 def _interrupt(*_: object) -> None:
     raise KeyboardInterrupt
 
 
-@app.command()
+server_app = typer.Typer(no_args_is_help=False)
+app.add_typer(server_app, name="server")
+
+
+@server_app.callback(invoke_without_command=True)
 def server(
+    ctx: typer.Context,
     port: Annotated[int, typer.Option(help="Port of the API and UI.")] = 4200,
     host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
 ) -> None:
-    """Start a Prefect server (API + UI) with Wirehouse's settings; Ctrl-C stops it."""
+    """Wirehouse's Prefect server (API + UI) for this PREFECT_HOME.
+
+    Commands start it in the background when they need it (unless PREFECT_API_URL is
+    set) and leave it running: `wirehouse server status|start|stop`. Alone, `wirehouse
+    server` runs it in the foreground with Wirehouse's settings until Ctrl-C, and
+    commands use that one meanwhile.
+    """
+    if ctx.invoked_subcommand is not None:
+        return
+    from flows.server import SERVER_DEFAULTS, ServerRunningError, foreground_server
+
     for key, value in SERVER_DEFAULTS.items():
         os.environ.setdefault(key, value)
+    prefect = Path(sys.executable).with_name("prefect")
+    try:
+        with foreground_server(host, port) as state:
+            console.print(
+                f"Prefect UI: {state.url}  -  `wirehouse ingest` and `wirehouse serve` in "
+                "another shell (same PREFECT_HOME) run on it",
+                highlight=False,
+            )
+            argv = [str(prefect), "server", "start", "--host", host, "--port", str(port)]
+            os.execv(prefect, argv)
+    except ServerRunningError as exc:
+        errors.print(f"[red]error:[/red] {exc}", highlight=False, soft_wrap=True)
+        raise typer.Exit(1) from None
+
+
+@server_app.command("status")
+def server_status() -> None:
+    """Whether the local server runs, and its address, pid and files (exit 1 if not)."""
+    from flows.server import STATE_FILE, local_server_status, prefect_home
+
+    home = prefect_home()
+    state, status = local_server_status(home)
+    if os.environ.get("PREFECT_API_URL"):
+        console.print(
+            f"PREFECT_API_URL is set: commands use {os.environ['PREFECT_API_URL']}, "
+            "not this server.",
+            highlight=False,
+        )
+    if state is None or status == "stopped":
+        console.print(
+            f"Not running (PREFECT_HOME {home}); the next `wirehouse ingest` or `wirehouse "
+            "server start` starts it.",
+            highlight=False,
+            soft_wrap=True,
+        )
+        raise typer.Exit(1)
+    words = {"running": "running", "starting": "starting (not answering yet)"}
     console.print(
-        f"Prefect UI: http://{host}:{port}  -  in another shell: "
-        f"export PREFECT_API_URL=http://{host}:{port}/api; wirehouse serve SOURCE_DIR",
+        f"{words.get(status, f'running another Prefect than {state.prefect_version}')}: "
+        f"pid {state.pid}, Prefect {state.prefect_version}, since {state.started_at}\n"
+        f"  UI:    {state.url}\n  API:   {state.api_url}\n"
+        f"  state: {home / STATE_FILE}\n  log:   {state.log}",
         highlight=False,
     )
-    prefect = Path(sys.executable).with_name("prefect")
-    os.execv(prefect, [str(prefect), "server", "start", "--host", host, "--port", str(port)])
+
+
+@server_app.command("start")
+def server_start() -> None:
+    """Start the local server in the background, unless it runs; print its address."""
+    from flows.server import ServerStartError, local_server
+
+    state = _fail_cleanly(local_server, ServerStartError)
+    console.print(f"Prefect UI: {state.url} (pid {state.pid}; log: {state.log})", highlight=False)
+
+
+@server_app.command("stop")
+def server_stop() -> None:
+    """Stop the local server (runs in progress on it fail)."""
+    from flows.server import ServerStartError, stop_local_server
+
+    state = _fail_cleanly(stop_local_server, ServerStartError)
+    if state is None:
+        console.print("No local server was running.")
+    else:
+        console.print(f"Stopped the server at {state.url} (pid {state.pid}).", highlight=False)
 
 
 def _warehouse(given: str | None) -> Any:
@@ -540,14 +651,28 @@ def formats() -> None:
 
 
 def _fail_cleanly(action: Any, *also: type[Exception]) -> Any:
-    """Run `action`; turn expected failures into one red line and exit code 1."""
+    """Run `action`; turn expected failures into one red line and exit code 1, or 2 for
+    those the user must fix before anything runs (a newer warehouse, a failed accounting
+    check)."""
     import duckdb
     from pydantic import ValidationError
 
-    from warehouse.storage import WarehouseError
+    from tasks.errors import AccountingError
+    from warehouse.storage import NewerWarehouseError, WarehouseError
 
     try:
         return action()
+    except NewerWarehouseError as exc:
+        errors.print(f"[red]error:[/red] {exc}", highlight=False, soft_wrap=True)
+        raise typer.Exit(2) from None
+    except AccountingError as exc:
+        errors.print(
+            f"[red]error:[/red] {exc}. Nothing was committed: run the same ingest again, and "
+            "report a bug with this message if it fails the same way",
+            highlight=False,
+            soft_wrap=True,
+        )
+        raise typer.Exit(2) from None
     except (WarehouseError, FileNotFoundError, ValidationError, duckdb.Error, *also) as exc:
         errors.print(f"[red]error:[/red] {exc}", highlight=False)
         raise typer.Exit(1) from None
