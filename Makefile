@@ -42,5 +42,6 @@ bench: $(STAMP)  ## throughput against the peers on N synthetic articles (make b
 screenshots: $(STAMP)  ## re-take docs/ui-*.png from the UI test (needs chromium)
 	WIREHOUSE_SCREENSHOT_DIR=docs $(BIN)/pytest -q tests/test_ui.py
 
-clean:
+clean:  ## stop the local Prefect server, delete what the targets made
+	-$(BIN)/wirehouse server stop
 	rm -rf data .prefect .pytest_cache .ruff_cache

@@ -167,6 +167,9 @@ def run(
         "PREFECT_HOME": str(workdir / "prefect-home"),
         "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
         "DO_NOT_TRACK": "1",
+        # Each contender pays for its own temporary server, as the figures always have;
+        # bench/formats.py measures the reused local server instead.
+        "WIREHOUSE_EPHEMERAL": "1",
     }
     warehouse = workdir / f"warehouse-{n}"
     shutil.rmtree(warehouse, ignore_errors=True)

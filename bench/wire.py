@@ -160,6 +160,7 @@ def run_ingest(source: Path, warehouse: Path, prefect_home: Path) -> dict[str, A
     env = dict(os.environ)
     env["PREFECT_HOME"] = str(prefect_home)
     env.pop("PREFECT_API_URL", None)
+    env["WIREHOUSE_EPHEMERAL"] = "1"  # a temporary server, gone with the command
     env.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
     env.setdefault("DO_NOT_TRACK", "1")
     started = time.perf_counter()

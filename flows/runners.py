@@ -42,8 +42,9 @@ def _dask_runner(settings: Settings) -> TaskRunner[Any]:
 
         Without PREFECT_API_URL, Prefect runs a temporary server for the flow, and worker
         processes, not knowing its address, would each start one of their own (seconds
-        each, and their task runs would land nowhere). Workers of a remote cluster need
-        PREFECT_API_URL set to a real server instead.
+        each, and their task runs would land nowhere). The CLI always exports the URL of
+        its server (flows/server.py); this covers a flow called from Python. Workers of
+        a remote cluster need PREFECT_API_URL set to a real server instead.
         """
 
         def __enter__(self) -> Self:

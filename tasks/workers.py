@@ -8,17 +8,27 @@ CPU work to a worker forked from a fresh `forkserver` process, which imports onl
 step and its libraries (~180 MB). A killed worker breaks the pool, so the task, and with
 it the run, fails; nothing is committed.
 
+A killed run (even `kill -9`) leaves no worker behind: each watches the process that
+started the pool (`exit_with`) and exits when it ends; the forkserver then exits by
+itself, as it does once the last process holding its "alive" pipe is gone.
+
 On a distributed task runner (Dask, later) no pool is active in the worker's process and
 the batch simply runs in place.
 """
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 import os
+import select
+import signal
+import threading
+import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
+from pathlib import Path
 from typing import ParamSpec, TypeVar
 
 P = ParamSpec("P")
@@ -37,13 +47,21 @@ def worker_processes(count: int) -> Iterator[None]:
     methods = multiprocessing.get_all_start_methods()
     context = multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
     with ProcessPoolExecutor(
-        max_workers=count, mp_context=context, initializer=_use_system_allocator
+        max_workers=count,
+        mp_context=context,
+        initializer=_start_worker,
+        initargs=(os.getpid(),),
     ) as pool:
         _pool = pool
         try:
             yield
         finally:
             _pool = None
+
+
+def _start_worker(owner: int) -> None:
+    exit_with(owner)
+    _use_system_allocator()
 
 
 def _use_system_allocator() -> None:
@@ -63,3 +81,56 @@ def in_worker(function: Callable[P, R], *args: P.args, **kwargs: P.kwargs) -> R:
     if _pool is None:
         return function(*args, **kwargs)
     return _pool.submit(function, *args, **kwargs).result()
+
+
+def exit_with(pid: int, grace: float | None = None) -> None:
+    """End this process when process `pid` ends, however it ends (`kill -9` too).
+
+    A daemon thread waits for it: on a pidfd on Linux (woken the moment it exits), else by
+    polling twice a second. Then this process exits at once, or, given `grace`, is sent
+    SIGTERM first (a server shuts down cleanly) and exits `grace` seconds later if still
+    there. The watch is on the process, not on the thread that started this one, as
+    PR_SET_PDEATHSIG's would be: a pool started from a task runner's thread outlives it.
+    """
+    threading.Thread(
+        target=_exit_after, args=(pid, grace), name="wirehouse-exit-with", daemon=True
+    ).start()
+
+
+def _exit_after(pid: int, grace: float | None) -> None:
+    _wait_for_end(pid)
+    if grace is not None:
+        os.kill(os.getpid(), signal.SIGTERM)
+        time.sleep(grace)
+    os._exit(1)
+
+
+def _wait_for_end(pid: int) -> None:
+    try:
+        handle = os.pidfd_open(pid)
+    except ProcessLookupError:
+        return  # gone already
+    except (AttributeError, OSError):  # not Linux (or before 5.3): poll
+        while alive(pid):
+            time.sleep(0.5)
+        return
+    try:
+        select.select([handle], [], [])  # readable once it has exited
+    finally:
+        os.close(handle)
+
+
+def alive(pid: int) -> bool:
+    """Whether process `pid` runs (a zombie does not; a child of this one is reaped)."""
+    with contextlib.suppress(ChildProcessError):
+        if os.waitpid(pid, os.WNOHANG)[0] == pid:
+            return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    with contextlib.suppress(OSError):  # Linux: not a zombie
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    return True

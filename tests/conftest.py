@@ -18,6 +18,9 @@ os.environ.setdefault("PREFECT_HOME", tempfile.mkdtemp(prefix="wirehouse-test-pr
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("DO_NOT_TRACK", "1")
 os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+# The CLI's default is a long-lived local server; tests use a temporary one per command
+# (tests/test_local_server.py and test_kill.py remove this where they test that server).
+os.environ.setdefault("WIREHOUSE_EPHEMERAL", "1")
 
 PROJECT = Path(__file__).resolve().parent.parent
 SEEDS = PROJECT / "seeds"
