@@ -30,10 +30,15 @@ from typing import Any
 
 from rich.console import Console
 from rich.table import Table
-
-from tasks.errors import RejectError
-from tasks.readers import Document, ReadOptions, RecordReject, choose_reader, read_documents
-from tasks.readers.records import DUMP_KEYS, JSONL, FieldMap, parse_date
+from wirehouse.tasks.errors import RejectError
+from wirehouse.tasks.readers import (
+    Document,
+    ReadOptions,
+    RecordReject,
+    choose_reader,
+    read_documents,
+)
+from wirehouse.tasks.readers.records import DUMP_KEYS, JSONL, FieldMap, parse_date
 
 DEFAULT_FOLDER = Path(__file__).resolve().parent.parent.parent / "shared" / "eval" / "dumps"
 OPTIONS = ReadOptions(latest=date.today())

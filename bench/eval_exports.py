@@ -45,11 +45,10 @@ from typing import Any
 
 from rich.console import Console
 from rich.table import Table
-
-from tasks.errors import RejectError
-from tasks.readers import SNIFF_BYTES, choose_reader, read_documents
-from tasks.readers.base import Document, ReadOptions, RecordReject
-from tasks.readers.exports import ExportArticle
+from wirehouse.tasks.errors import RejectError
+from wirehouse.tasks.readers import SNIFF_BYTES, choose_reader, read_documents
+from wirehouse.tasks.readers.base import Document, ReadOptions, RecordReject
+from wirehouse.tasks.readers.exports import ExportArticle
 
 DEFAULT_EVAL_DIR = Path("../shared/eval")
 LATEST = date(2026, 11, 23)

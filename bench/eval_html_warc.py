@@ -40,9 +40,8 @@ import htmldate
 import trafilatura
 from rich.console import Console
 from rich.table import Table
-
-from tasks.readers import html, warc
-from tasks.readers.base import Document, ReadOptions, RecordReject
+from wirehouse.tasks.readers import html, warc
+from wirehouse.tasks.readers.base import Document, ReadOptions, RecordReject
 
 DEFAULT_EVAL_DIR = Path("../shared/eval")
 OPTIONS = ReadOptions(latest=date(2026, 11, 23))

@@ -34,18 +34,18 @@ import charset_normalizer
 import ftfy
 from rich.console import Console
 from rich.table import Table
+from wirehouse.tasks.article import EnrichOptions, FileVersion, build_article
+from wirehouse.tasks.dates import find_publication_date
+from wirehouse.tasks.decode import _repair_mojibake, decode_bytes, normalize_text
+from wirehouse.tasks.errors import RejectError
+from wirehouse.tasks.language import detect_language
+from wirehouse.tasks.layout import split_layout
+from wirehouse.tasks.sources import detect_outlet, load_registry
 
 from bench import datelines
 from bench.scoring import Examples, Tally, collapsed_nfc, flat, grouped_table, pct_cell
 from bench.scoring import print_examples as print_failure_examples
 from bench.wire import evaluate_wire
-from tasks.article import EnrichOptions, FileVersion, build_article
-from tasks.dates import find_publication_date
-from tasks.decode import _repair_mojibake, decode_bytes, normalize_text
-from tasks.errors import RejectError
-from tasks.language import detect_language
-from tasks.layout import split_layout
-from tasks.sources import detect_outlet, load_registry
 
 DEFAULT_EVAL_DIR = Path("../shared/eval")
 RESULTS_FILE = Path("bench-results/eval.json")
@@ -575,8 +575,7 @@ def agreement_chunk(texts: list[str]) -> dict[str, Any]:
     """Worker: plain seeded langdetect and Wirehouse's FastDetector on the same texts."""
     from langdetect.detector_factory import PROFILES_DIRECTORY, DetectorFactory
     from langdetect.lang_detect_exception import LangDetectException
-
-    from tasks.language import FastDetector, _profiles
+    from wirehouse.tasks.language import FastDetector, _profiles
 
     factory = DetectorFactory()
     factory.load_profile(PROFILES_DIRECTORY)

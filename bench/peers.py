@@ -57,11 +57,11 @@ def bare_row(path: Path, root: Path) -> dict[str, Any] | None:
 def steps_row(path: Path, root: Path) -> dict[str, Any] | None:
     """Wirehouse's per-file steps, without any orchestration: the article, its quotes and
     its story signature (what a batch computes per file), in one process."""
-    from tasks.article import EnrichOptions, FileVersion, build_article
-    from tasks.errors import RejectError
-    from tasks.quotes import extract_quotes
-    from tasks.sources import load_registry
-    from tasks.stories import story_features
+    from wirehouse.tasks.article import EnrichOptions, FileVersion, build_article
+    from wirehouse.tasks.errors import RejectError
+    from wirehouse.tasks.quotes import extract_quotes
+    from wirehouse.tasks.sources import load_registry
+    from wirehouse.tasks.stories import story_features
 
     raw = path.read_bytes()
     stat = path.stat()

@@ -73,14 +73,13 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from rich.console import Console
 from rich.table import Table
-
-from tasks.article import EnrichOptions
-from tasks.batch import BatchContext, BatchResult, process_batch
-from tasks.decode import decode_bytes
-from tasks.errors import RejectError
-from tasks.plan import BatchRef
-from tasks.readers import ReadOptions
-from tasks.sources import Registry, load_registry
+from wirehouse.tasks.article import EnrichOptions
+from wirehouse.tasks.batch import BatchContext, BatchResult, process_batch
+from wirehouse.tasks.decode import decode_bytes
+from wirehouse.tasks.errors import RejectError
+from wirehouse.tasks.plan import BatchRef
+from wirehouse.tasks.readers import ReadOptions
+from wirehouse.tasks.sources import Registry, load_registry
 
 STEPS = (
     "read",
@@ -120,25 +119,25 @@ LABELS = {
 # read() likewise; "writer" a Parquet writer's context and write_table; "hashlib" the
 # module's sha256. A name the pipeline no longer has fails loudly (`timed_steps`).
 TIMED = (
-    ("tasks.batch", "read_file", "read", "call"),
-    ("tasks.batch", "hashlib", "hash", "hashlib"),
-    ("tasks.batch", "_stream", "hash", "call"),
-    ("tasks.batch", "_read_documents", "reader", "iter"),
-    ("tasks.batch", "reader_named", "reader", "reader"),
-    ("tasks.readers", "choose_reader", "sniff", "call"),
-    ("tasks.batch", "choose_reader", "sniff", "call"),
-    ("tasks.article", "decode_bytes", "decode", "call"),
-    ("tasks.article", "decode_text", "decode", "call"),
-    ("tasks.article", "split_layout", "layout", "call"),
-    ("tasks.article", "detect_outlet", "outlet", "call"),
-    ("tasks.article", "outlet_slug", "outlet", "call"),
-    ("tasks.article", "assign_source", "outlet", "call"),
-    ("tasks.article", "detect_language", "language", "call"),
-    ("tasks.article", "find_publication_date", "date", "call"),
-    ("tasks.batch", "story_features", "story", "call"),
-    ("tasks.batch", "extract_quotes", "quotes", "call"),
-    ("tasks.batch", "to_table", "arrow", "call"),
-    ("tasks.batch", "parquet_writer", "parquet", "writer"),
+    ("wirehouse.tasks.batch", "read_file", "read", "call"),
+    ("wirehouse.tasks.batch", "hashlib", "hash", "hashlib"),
+    ("wirehouse.tasks.batch", "_stream", "hash", "call"),
+    ("wirehouse.tasks.batch", "_read_documents", "reader", "iter"),
+    ("wirehouse.tasks.batch", "reader_named", "reader", "reader"),
+    ("wirehouse.tasks.readers", "choose_reader", "sniff", "call"),
+    ("wirehouse.tasks.batch", "choose_reader", "sniff", "call"),
+    ("wirehouse.tasks.article", "decode_bytes", "decode", "call"),
+    ("wirehouse.tasks.article", "decode_text", "decode", "call"),
+    ("wirehouse.tasks.article", "split_layout", "layout", "call"),
+    ("wirehouse.tasks.article", "detect_outlet", "outlet", "call"),
+    ("wirehouse.tasks.article", "outlet_slug", "outlet", "call"),
+    ("wirehouse.tasks.article", "assign_source", "outlet", "call"),
+    ("wirehouse.tasks.article", "detect_language", "language", "call"),
+    ("wirehouse.tasks.article", "find_publication_date", "date", "call"),
+    ("wirehouse.tasks.batch", "story_features", "story", "call"),
+    ("wirehouse.tasks.batch", "extract_quotes", "quotes", "call"),
+    ("wirehouse.tasks.batch", "to_table", "arrow", "call"),
+    ("wirehouse.tasks.batch", "parquet_writer", "parquet", "writer"),
 )
 # What the steps are timed by: wall clock (what a batch takes, waiting included), or this
 # thread's CPU time (what it computes: steadier when other processes share the cores).
@@ -344,7 +343,7 @@ def _registry(registry: Registry | None) -> Iterator[None]:
     if registry is None:
         yield
         return
-    batch = importlib.import_module("tasks.batch")
+    batch = importlib.import_module("wirehouse.tasks.batch")
     _original(batch, "load_registry")
     with _swapped([(batch, "load_registry", lambda *_args, **_kwargs: registry)]):
         yield

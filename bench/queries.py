@@ -18,9 +18,8 @@ from pathlib import Path
 import duckdb
 from rich.console import Console
 from rich.table import Table
-
-from warehouse.catalog import ensure_catalog
-from warehouse.storage import Warehouse
+from wirehouse.warehouse.catalog import ensure_catalog
+from wirehouse.warehouse.storage import Warehouse
 
 QUERIES = {
     "count by source and language": (

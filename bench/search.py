@@ -26,10 +26,10 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
+from wirehouse.warehouse.search import Searcher, current_generation, update_index
+from wirehouse.warehouse.storage import Warehouse
 
 from bench.corpus import generate
-from warehouse.search import Searcher, current_generation, update_index
-from warehouse.storage import Warehouse
 
 ONE = ["government", "minister", "oil", "bank", "market", "police", "election", "trade", "said"]
 TWO = ["oil prices", "central bank", "foreign minister", "trade talks", "police said"]

@@ -218,9 +218,10 @@ def _profile(corpus: Path, sample: int) -> dict[str, Any]:
     """Each per-document step of a batch, timed on the corpus's first `sample` files."""
     from datetime import date
 
+    from wirehouse.tasks.article import EnrichOptions
+    from wirehouse.tasks.sources import load_registry
+
     from bench.profile import profile_steps, sample_files
-    from tasks.article import EnrichOptions
-    from tasks.sources import load_registry
 
     files = sample_files(corpus, sample)
     console.print(f"[bold]profile[/bold]: the batch steps on {len(files):,} files, one process")

@@ -6,8 +6,8 @@ from pathlib import Path
 
 from prefect.client.schemas.objects import ConcurrencyLimitConfig, ConcurrencyLimitStrategy
 from prefect.deployments.runner import EntrypointType, RunnerDeployment
+from wirehouse.flows.ingest import ingest
 
-from flows.ingest import ingest
 from wirehouse.settings import Settings, effective_options
 
 ON_DEMAND = "ingest"

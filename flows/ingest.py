@@ -11,13 +11,12 @@ from typing import Any
 from prefect import flow, get_run_logger
 from prefect.artifacts import create_markdown_artifact
 from prefect.runtime import flow_run
-
-from flows.runners import make_task_runner, worker_count
-from tasks.article import EnrichOptions
-from tasks.batch import BatchContext, BatchResult, finish_shards
-from tasks.objects import check_source
-from tasks.plan import Plan
-from tasks.prefect_tasks import (
+from wirehouse.flows.runners import make_task_runner, worker_count
+from wirehouse.tasks.article import EnrichOptions
+from wirehouse.tasks.batch import BatchContext, BatchResult, finish_shards
+from wirehouse.tasks.objects import check_source
+from wirehouse.tasks.plan import Plan
+from wirehouse.tasks.prefect_tasks import (
     commit_task,
     compact_task,
     discover_task,
@@ -27,14 +26,15 @@ from tasks.prefect_tasks import (
     process_batch_task,
     publish_task,
 )
-from tasks.readers import ReadOptions
-from tasks.report import summary_markdown
-from tasks.stages import mark
-from tasks.workers import worker_processes
-from warehouse.catalog import ensure_catalog
-from warehouse.locations import is_url, local_path
-from warehouse.remote import Published
-from warehouse.storage import Warehouse, begin_run, writer_lock
+from wirehouse.tasks.readers import ReadOptions
+from wirehouse.tasks.report import summary_markdown
+from wirehouse.tasks.stages import mark
+from wirehouse.tasks.workers import worker_processes
+from wirehouse.warehouse.catalog import ensure_catalog
+from wirehouse.warehouse.locations import is_url, local_path
+from wirehouse.warehouse.remote import Published
+from wirehouse.warehouse.storage import Warehouse, begin_run, writer_lock
+
 from wirehouse.settings import IngestOptions, Settings, run_settings
 
 DEFAULT_OPTIONS = IngestOptions()

@@ -50,8 +50,7 @@ from prefect.settings import (
     get_current_settings,
     temporary_settings,
 )
-
-from tasks.workers import alive
+from wirehouse.tasks.workers import alive
 
 # Prefect's default wait, 20 s, is short for a first start (the database is created then)
 # on a busy 2-core laptop.
@@ -73,7 +72,7 @@ DEFAULT_PORT = 4200
 # Run uvicorn in a process that ends when the command that started it ends.
 _EXIT_WITH_PARENT = (
     "import os, runpy, sys\n"
-    "from tasks.workers import exit_with\n"
+    "from wirehouse.tasks.workers import exit_with\n"
     "parent = int(sys.argv.pop(1))\n"
     "exit_with(parent, grace=5.0)\n"
     "if os.getppid() != parent:\n"
@@ -84,7 +83,7 @@ _EXIT_WITH_PARENT = (
 # Run uvicorn in a process that stops once its home's state file no longer names it.
 _STOP_WHEN_FORGOTTEN = (
     "import runpy, sys\n"
-    "from flows.server import stop_when_forgotten\n"
+    "from wirehouse.flows.server import stop_when_forgotten\n"
     "stop_when_forgotten()\n"
     "sys.argv[0] = 'uvicorn'\n"
     "runpy.run_module('uvicorn', run_name='__main__', alter_sys=True)\n"

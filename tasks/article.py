@@ -6,14 +6,14 @@ import hashlib
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from tasks.dates import EARLIEST_YEAR, DateInfo, find_publication_date
-from tasks.decode import decode_bytes, decode_text
-from tasks.defaults import LANGUAGE_MIN_LETTERS, LANGUAGE_SEED
-from tasks.language import LanguageHint, detect_language, language_code
-from tasks.layout import split_layout
-from tasks.readers.base import Document, Stated
-from tasks.sources import Registry, SourceTag, assign_source, detect_outlet, outlet_slug
-from warehouse.rows import ArticleRow
+from wirehouse.tasks.dates import EARLIEST_YEAR, DateInfo, find_publication_date
+from wirehouse.tasks.decode import decode_bytes, decode_text
+from wirehouse.tasks.defaults import LANGUAGE_MIN_LETTERS, LANGUAGE_SEED
+from wirehouse.tasks.language import LanguageHint, detect_language, language_code
+from wirehouse.tasks.layout import split_layout
+from wirehouse.tasks.readers.base import Document, Stated
+from wirehouse.tasks.sources import Registry, SourceTag, assign_source, detect_outlet, outlet_slug
+from wirehouse.warehouse.rows import ArticleRow
 
 
 @dataclass(frozen=True, slots=True)

@@ -23,13 +23,12 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 import pyarrow.parquet as pq
-
-from tasks.article import EnrichOptions, FileVersion, build_document, tombstone
-from tasks.errors import TRANSIENT_REASONS, RejectError
-from tasks.objects import url_reader
-from tasks.plan import BatchRef
-from tasks.quotes import extract_quotes
-from tasks.readers import (
+from wirehouse.tasks.article import EnrichOptions, FileVersion, build_document, tombstone
+from wirehouse.tasks.errors import TRANSIENT_REASONS, RejectError
+from wirehouse.tasks.objects import url_reader
+from wirehouse.tasks.plan import BatchRef
+from wirehouse.tasks.quotes import extract_quotes
+from wirehouse.tasks.readers import (
     SNIFF_BYTES,
     STREAMING,
     Document,
@@ -42,12 +41,19 @@ from tasks.readers import (
     read_documents,
     reader_named,
 )
-from tasks.sources import Registry, load_registry
-from tasks.stories import story_features
-from warehouse.locations import is_url
-from warehouse.rows import ArticleRow, FeatureRow, FileEventRow, QuoteRow, RejectRow, to_table
-from warehouse.schemas import TABLES
-from warehouse.storage import crash_point, parquet_writer, write_parquet, writing
+from wirehouse.tasks.sources import Registry, load_registry
+from wirehouse.tasks.stories import story_features
+from wirehouse.warehouse.locations import is_url
+from wirehouse.warehouse.rows import (
+    ArticleRow,
+    FeatureRow,
+    FileEventRow,
+    QuoteRow,
+    RejectRow,
+    to_table,
+)
+from wirehouse.warehouse.schemas import TABLES
+from wirehouse.warehouse.storage import crash_point, parquet_writer, write_parquet, writing
 
 # Reads one file by its relative path: (bytes, size, mtime_ns); raises RejectError.
 Reader = Callable[[bytes], tuple[bytes, int, int | None]]

@@ -10,14 +10,13 @@ from pathlib import Path
 from typing import Any
 
 import pyarrow.parquet as pq
-
-from tasks.article import tombstone
-from tasks.batch import STAGED_TABLES, BatchResult, batch_parts
-from tasks.compact import merged_file
-from tasks.errors import AccountingError
-from tasks.plan import Plan
-from warehouse.rows import FileEventRow, RunRow, to_table
-from warehouse.storage import Warehouse, commit_run, write_parquet
+from wirehouse.tasks.article import tombstone
+from wirehouse.tasks.batch import STAGED_TABLES, BatchResult, batch_parts
+from wirehouse.tasks.compact import merged_file
+from wirehouse.tasks.errors import AccountingError
+from wirehouse.tasks.plan import Plan
+from wirehouse.warehouse.rows import FileEventRow, RunRow, to_table
+from wirehouse.warehouse.storage import Warehouse, commit_run, write_parquet
 
 OUTCOMES = ("new", "changed", "reprocessed", "unchanged", "rejected")
 DOC_COUNTS = ("docs_new", "docs_changed", "docs_unchanged", "docs_deleted", "docs_rejected")

@@ -16,10 +16,9 @@ from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.parquet as pq
-
-from tasks.batch import STAGED_TABLES, batch_parts
-from warehouse.schemas import TABLES
-from warehouse.storage import write_parquet_groups
+from wirehouse.tasks.batch import STAGED_TABLES, batch_parts
+from wirehouse.warehouse.schemas import TABLES
+from wirehouse.warehouse.storage import write_parquet_groups
 
 # Arrow bytes per row group: ~8,000 articles. Bounds the memory the merge needs, and
 # leaves enough row groups for DuckDB to scan a large run on every core.

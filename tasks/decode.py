@@ -14,8 +14,7 @@ import charset_normalizer
 import ftfy
 from charset_normalizer.cd import mb_encoding_languages
 from charset_normalizer.constant import FREQUENCIES
-
-from tasks.errors import RejectError
+from wirehouse.tasks.errors import RejectError
 
 # Longest BOMs first: the UTF-32-LE BOM starts with the UTF-16-LE one.
 _BOMS: tuple[tuple[bytes, str], ...] = (

@@ -18,10 +18,9 @@ from typing import Any
 
 import pyarrow as pa
 import pyarrow.parquet as pq
-
-from tasks.objects import name_wanted, walk_url
-from warehouse.locations import is_url
-from warehouse.storage import writing
+from wirehouse.tasks.objects import name_wanted, walk_url
+from wirehouse.warehouse.locations import is_url
+from wirehouse.warehouse.storage import writing
 
 DISCOVERY_SCHEMA = pa.schema(
     [

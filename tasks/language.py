@@ -25,8 +25,7 @@ from langdetect.detector import Detector
 from langdetect.detector_factory import PROFILES_DIRECTORY
 from langdetect.lang_detect_exception import LangDetectException
 from langdetect.utils.ngram import NGram
-
-from tasks.defaults import LANGUAGE_MIN_LETTERS, LANGUAGE_SEED
+from wirehouse.tasks.defaults import LANGUAGE_MIN_LETTERS, LANGUAGE_SEED
 
 
 @dataclass(frozen=True, slots=True)

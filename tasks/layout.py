@@ -6,8 +6,8 @@ import re
 from dataclasses import dataclass
 from itertools import pairwise
 
-from tasks.dates import HEADER_LINES, match_dateline
-from tasks.sources import Registry, is_chrome_line, is_signoff_line
+from wirehouse.tasks.dates import HEADER_LINES, match_dateline
+from wirehouse.tasks.sources import Registry, is_chrome_line, is_signoff_line
 
 MAX_TITLE_CHARS = 300  # longer first lines in real data are a headline run into its teaser
 MAX_LEDE_CHARS = 400

@@ -22,9 +22,8 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
-
-from tasks.batch import batch_parts
-from tasks.stories import (
+from wirehouse.tasks.batch import batch_parts
+from wirehouse.tasks.stories import (
     BANDS,
     MAX_QUOTE_ARTICLES,
     MIN_SHARED_QUOTE_WORDS,
@@ -38,10 +37,10 @@ from tasks.stories import (
     infer_from_story,
     infer_from_weekday,
 )
-from warehouse.catalog import create_views, parts_sql
-from warehouse.rows import InferredDateRow, to_table
-from warehouse.schemas import TABLES
-from warehouse.storage import Warehouse, write_parquet_groups
+from wirehouse.warehouse.catalog import create_views, parts_sql
+from wirehouse.warehouse.rows import InferredDateRow, to_table
+from wirehouse.warehouse.schemas import TABLES
+from wirehouse.warehouse.storage import Warehouse, write_parquet_groups
 
 LINK_MEMORY = "256MB"  # DuckDB memory for matching; more spills to the staging folder
 PYTHON_PHASE_MEMORY = "64MB"  # DuckDB memory while Python assigns stories

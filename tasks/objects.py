@@ -18,8 +18,8 @@ from collections.abc import Callable, Iterator
 from datetime import datetime
 from typing import Any
 
-from tasks.errors import RejectError
-from warehouse.locations import open_store
+from wirehouse.tasks.errors import RejectError
+from wirehouse.warehouse.locations import open_store
 
 # What fsspec backends call a file's modification time in `info()` / `find(detail=True)`.
 _MTIME_KEYS = ("LastModified", "mtime", "updated", "last_modified", "created")

@@ -13,10 +13,9 @@ from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.parquet as pq
-
-from tasks.errors import TRANSIENT_REASONS
-from warehouse.locations import is_url
-from warehouse.storage import Warehouse, writing
+from wirehouse.tasks.errors import TRANSIENT_REASONS
+from wirehouse.warehouse.locations import is_url
+from wirehouse.warehouse.storage import Warehouse, writing
 
 # What a run does with each discovered (or vanished) file.
 READ_ACTIONS = ("new", "check", "retry", "reprocess", "reject")
@@ -81,8 +80,7 @@ def plan_run(
     container after all."""
     # Imported here: batch workers import this module for BatchRef and need no DuckDB.
     import duckdb
-
-    from warehouse.catalog import create_views
+    from wirehouse.warehouse.catalog import create_views
 
     # Bounded memory: at a million files the classification spills to scratch, not RAM.
     con = duckdb.connect(config={"memory_limit": PLAN_MEMORY, "temp_directory": str(scratch)})
@@ -158,7 +156,7 @@ def _write_documents(con: object, path: Path, source_root: str, wh: Warehouse) -
     gone: its highest version of any kind (a document that comes back after a tombstone
     must outrank it), and whether that row is live with which content; so a batch can tell
     a document that did not change from one that did, is gone, or comes back."""
-    from warehouse.catalog import parts_sql
+    from wirehouse.warehouse.catalog import parts_sql
 
     columns = {row[0] for row in con.execute("DESCRIBE articles").fetchall()}
     if "record_key" not in columns:  # a warehouse from before files of many documents

@@ -16,17 +16,16 @@ from typing import Any
 
 from prefect import get_run_logger, task
 from prefect.cache_policies import NO_CACHE
-
-from tasks.batch import BatchContext, BatchResult, process_batch
-from tasks.commit import RunSummary, finish_run
-from tasks.compact import CompactSummary, compact_staged
-from tasks.discover import write_discovery
-from tasks.link import LinkSummary, link_run
-from tasks.plan import BatchRef, Plan, plan_run
-from tasks.stages import mark, require, scratch_of
-from tasks.workers import in_worker
-from warehouse.remote import Published, PublishSummary, publish
-from warehouse.storage import Warehouse
+from wirehouse.tasks.batch import BatchContext, BatchResult, process_batch
+from wirehouse.tasks.commit import RunSummary, finish_run
+from wirehouse.tasks.compact import CompactSummary, compact_staged
+from wirehouse.tasks.discover import write_discovery
+from wirehouse.tasks.link import LinkSummary, link_run
+from wirehouse.tasks.plan import BatchRef, Plan, plan_run
+from wirehouse.tasks.stages import mark, require, scratch_of
+from wirehouse.tasks.workers import in_worker
+from wirehouse.warehouse.remote import Published, PublishSummary, publish
+from wirehouse.warehouse.storage import Warehouse
 
 _TASK_OPTIONS = {"cache_policy": NO_CACHE, "persist_result": False}
 
@@ -163,7 +162,7 @@ def publish_task(wh: Warehouse, target: Published) -> PublishSummary:
 def index_task(wh: Warehouse) -> int | None:
     """After the commit: bring the search index up to it (warehouse/search.py). A failure
     is logged, not raised: the run is committed, and the next run rolls the index forward."""
-    from warehouse.search import update_index
+    from wirehouse.warehouse.search import update_index
 
     try:
         s = update_index(wh)

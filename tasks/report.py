@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from tasks.commit import RunSummary
-from tasks.link import LinkSummary
+from wirehouse.tasks.commit import RunSummary
+from wirehouse.tasks.link import LinkSummary
 
 COUNT_HELP = {
     "discovered": "files found under the source folder",

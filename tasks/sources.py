@@ -60,7 +60,9 @@ class RegistryError(ValueError):
 @cache
 def load_registry(extra: Path | None = None) -> Registry:
     """The built-in registry, with the outlets of `extra` (a TOML file) merged over it."""
-    builtin = tomllib.loads(resources.files("tasks").joinpath(BUILTIN_REGISTRY).read_text())
+    builtin = tomllib.loads(
+        resources.files("wirehouse.tasks").joinpath(BUILTIN_REGISTRY).read_text()
+    )
     entries = {e["slug"]: e for e in builtin.get("outlet", [])}
     generic = builtin.get("generic", {})
     if extra is not None:
@@ -137,8 +139,6 @@ def _folded_name(name: str) -> str:
     decomposed = unicodedata.normalize("NFKD", name.strip().casefold())
     ascii_only = "".join(ch for ch in decomposed if ch.isascii())
     return re.sub(r"^www\.", "", ascii_only).strip()
-
-
 
 
 def assign_source(

@@ -45,7 +45,8 @@ def seeds_copy(tmp_path: Path) -> Path:
 
 def run_ingest(source_dir: Path, warehouse: Path, force: bool = False, **options: Any) -> dict:
     """Run the real ingest flow (in this process, against the test Prefect server)."""
-    from flows.ingest import ingest
+    from wirehouse.flows.ingest import ingest
+
     from wirehouse.settings import IngestOptions
 
     return ingest(str(source_dir), str(warehouse), force, IngestOptions(**options))

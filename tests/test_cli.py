@@ -139,8 +139,8 @@ def test_the_flows_process_leaves_prefects_server_to_the_server(tmp_path):
     the server stops with the command, once the run's logs have reached it."""
     script = (
         "import sys, httpx\n"
-        "from flows.server import temporary_server\n"
-        "from flows.ingest import ingest\n"
+        "from wirehouse.flows.server import temporary_server\n"
+        "from wirehouse.flows.ingest import ingest\n"
         "with temporary_server() as url:\n"
         "    ingest(sys.argv[1], warehouse=sys.argv[2])\n"
         "    with httpx.Client() as client:\n"
@@ -193,7 +193,7 @@ def test_user_errors_of_ingest_end_in_one_line_and_exit_2(tmp_path, ingested):
 def test_a_warehouse_of_a_newer_wirehouse_is_one_line_and_exit_2(tmp_path, ingested):
     import shutil
 
-    from warehouse.storage import FORMAT_FILE, FORMAT_VERSION
+    from wirehouse.warehouse.storage import FORMAT_FILE, FORMAT_VERSION
 
     warehouse = tmp_path / "newer"
     shutil.copytree(ingested[0], warehouse)
@@ -214,17 +214,17 @@ def test_a_warehouse_of_a_newer_wirehouse_is_one_line_and_exit_2(tmp_path, inges
 @pytest.mark.usefixtures("prefect_server")
 def test_a_failed_accounting_check_is_one_line_and_exit_2(tmp_path, monkeypatch):
     """A run whose counts do not add up is not committed; the CLI says so in one line."""
+    import wirehouse.tasks.commit
     from typer.testing import CliRunner
+    from wirehouse.tasks.errors import AccountingError
+    from wirehouse.warehouse.storage import INIT_RUN_ID, Warehouse
 
-    import tasks.commit
-    from tasks.errors import AccountingError
-    from warehouse.storage import INIT_RUN_ID, Warehouse
     from wirehouse.cli import app
 
     def broken(plan, results):
         raise AccountingError("discovered 5 files but accounted for 4; not committing this run")
 
-    monkeypatch.setattr(tasks.commit, "_tally", broken)
+    monkeypatch.setattr(wirehouse.tasks.commit, "_tally", broken)
     result = CliRunner().invoke(app, ["ingest", str(SEEDS), "-w", str(tmp_path / "wh")])
     assert result.exit_code == 2, result.output
     assert isinstance(result.exception, SystemExit)  # typer.Exit, not a traceback

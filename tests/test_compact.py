@@ -6,12 +6,11 @@ from datetime import UTC, datetime
 
 import pyarrow.parquet as pq
 import pytest
-
-from tasks.commit import _check_merged
-from tasks.compact import compact_staged
-from tasks.errors import AccountingError
-from warehouse.rows import RejectRow, to_table
-from warehouse.storage import write_parquet
+from wirehouse.tasks.commit import _check_merged
+from wirehouse.tasks.compact import compact_staged
+from wirehouse.tasks.errors import AccountingError
+from wirehouse.warehouse.rows import RejectRow, to_table
+from wirehouse.warehouse.storage import write_parquet
 
 
 def _rejects(paths: list[str]) -> list[RejectRow]:

@@ -130,7 +130,7 @@ def test_a_deleted_or_unreadable_container_buries_every_document(tmp_path):
 
 def test_one_article_files_keep_their_identity(tmp_path):
     """A plain text file is one document with no record key, as before containers."""
-    from tasks.article import article_id
+    from wirehouse.tasks.article import article_id
 
     source, warehouse = tmp_path / "src", tmp_path / "wh"
     source.mkdir()

@@ -24,9 +24,8 @@ import pyarrow.parquet as pq
 import pytest
 from conftest import SEEDS
 from live import LivePrefect
-
-from warehouse.catalog import ensure_catalog
-from warehouse.storage import Warehouse
+from wirehouse.warehouse.catalog import ensure_catalog
+from wirehouse.warehouse.storage import Warehouse
 
 pytestmark = pytest.mark.server
 

@@ -5,8 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-
-from tasks.dates import NO_DATE, find_publication_date
+from wirehouse.tasks.dates import NO_DATE, find_publication_date
 
 TODAY = date(2026, 11, 23)
 

@@ -7,8 +7,7 @@ from datetime import date
 
 import pytest
 from babel import Locale
-
-from tasks.dates import find_publication_date, languages, match_dateline, month_names
+from wirehouse.tasks.dates import find_publication_date, languages, match_dateline, month_names
 
 TODAY = date(2026, 12, 2)
 

@@ -10,9 +10,8 @@ from pathlib import Path
 
 import pytest
 from conftest import SEEDS, query, run_ingest
-
-from tasks.decode import decode_bytes, normalize_text
-from tasks.errors import RejectError
+from wirehouse.tasks.decode import decode_bytes, normalize_text
+from wirehouse.tasks.errors import RejectError
 
 RU = (
     "Министр иностранных дел России Сергей Лавров заявил в пятницу, что Москва готова к "

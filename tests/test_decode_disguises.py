@@ -19,8 +19,7 @@ import unicodedata
 from collections.abc import Callable
 
 import pytest
-
-from tasks.decode import decode_bytes, normalize_text
+from wirehouse.tasks.decode import decode_bytes, normalize_text
 
 # (name, legacy code pages, text). Written for this test, in the style of wire copy.
 ARTICLES: list[tuple[str, tuple[str, ...], str]] = [

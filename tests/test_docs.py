@@ -18,8 +18,7 @@ from urllib.parse import unquote
 import duckdb
 import pytest
 from conftest import PROJECT
-
-from warehouse.schemas import markdown_reference
+from wirehouse.warehouse.schemas import markdown_reference
 
 README = PROJECT / "README.md"
 DOCS = PROJECT / "docs"
@@ -186,7 +185,7 @@ def test_column_reference_matches_the_schemas():
 
 
 def test_formats_table_lists_every_reader():
-    from tasks.readers import formats_markdown
+    from wirehouse.tasks.readers import formats_markdown
 
     generated = _between(DOCS / "formats.md", "<!-- formats:start -->", "<!-- formats:end -->")
     assert generated.strip() == formats_markdown().strip()
@@ -246,7 +245,7 @@ def test_readme_tour_query_output_is_what_query_prints(seeds_ingest):
 
 
 def test_outlets_table_lists_the_registry_and_its_examples_are_detected():
-    from tasks.sources import detect_outlet, load_registry
+    from wirehouse.tasks.sources import detect_outlet, load_registry
 
     registry = load_registry()
     outlets = _section(DOCS / "dates-and-outlets.md", "Outlets")
@@ -265,7 +264,7 @@ def test_outlets_table_lists_the_registry_and_its_examples_are_detected():
 
 
 def test_outlets_toml_example_loads(tmp_path):
-    from tasks.sources import detect_outlet, load_registry
+    from wirehouse.tasks.sources import detect_outlet, load_registry
 
     (toml,) = re.findall(
         r"```toml\n(.*?)```", _section(DOCS / "dates-and-outlets.md", "Outlets"), re.S

@@ -20,14 +20,13 @@ from pathlib import Path
 
 import pytest
 from conftest import SEEDS, query
-
-from tasks.article import EnrichOptions
-from tasks.batch import BatchContext, process_batch, read_file
-from tasks.discover import write_discovery
-from tasks.errors import RejectError
-from tasks.plan import plan_run
-from warehouse.catalog import ensure_catalog
-from warehouse.storage import Warehouse, begin_run
+from wirehouse.tasks.article import EnrichOptions
+from wirehouse.tasks.batch import BatchContext, process_batch, read_file
+from wirehouse.tasks.discover import write_discovery
+from wirehouse.tasks.errors import RejectError
+from wirehouse.tasks.plan import plan_run
+from wirehouse.warehouse.catalog import ensure_catalog
+from wirehouse.warehouse.storage import Warehouse, begin_run
 
 WIREHOUSE = str(Path(sys.executable).with_name("wirehouse"))
 MB = 1024 * 1024

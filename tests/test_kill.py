@@ -23,8 +23,7 @@ from pathlib import Path
 import psutil
 import pytest
 from conftest import SEEDS
-
-from flows.server import STATE_FILE, local_server, stop_local_server
+from wirehouse.flows.server import STATE_FILE, local_server, stop_local_server
 
 pytestmark = pytest.mark.server
 

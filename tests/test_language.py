@@ -9,8 +9,7 @@ import sys
 
 import pytest
 from conftest import SEEDS
-
-from tasks.language import (
+from wirehouse.tasks.language import (
     CONFIDENT,
     UNKNOWN,
     FastDetector,
@@ -48,7 +47,7 @@ def test_same_answer_in_another_process():
     texts = ["Ja nein vielleicht", "pan dan ban kan", "Tak, to jest dobre. Ano, to je dobré."]
     here = [_as_list(detect_language(t, min_letters=5)) for t in texts]
     code = (
-        "import json, sys; from tasks.language import detect_language;"
+        "import json, sys; from wirehouse.tasks.language import detect_language;"
         "print(json.dumps([[g.language, g.probability] for g in "
         "(detect_language(t, min_letters=5) for t in json.loads(sys.argv[1]))]))"
     )
@@ -94,8 +93,7 @@ def _plain_langdetect(text: str, seed: int = 0):
 
 def _fast(text: str, seed: int = 0):
     from langdetect.lang_detect_exception import LangDetectException
-
-    from tasks.language import FastDetector, _profiles
+    from wirehouse.tasks.language import FastDetector, _profiles
 
     detector = FastDetector(_profiles(), seed)
     detector.append(text)
@@ -144,7 +142,7 @@ def test_fast_detector_matches_on_generated_text():
 def test_ngram_rows_are_langdetects_ngrams_in_order():
     """The vectorized n-gram window against langdetect's character loop, n-gram by n-gram
     (the probability tests only see the few n-grams the random walk draws)."""
-    from tasks.language import FastDetector, _profiles
+    from wirehouse.tasks.language import FastDetector, _profiles
 
     profiles = _profiles()
     extra = [

@@ -5,10 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
-from tasks.decode import decode_bytes
-from tasks.layout import MAX_TITLE_CHARS, split_layout
-from tasks.sources import load_registry
+from wirehouse.tasks.decode import decode_bytes
+from wirehouse.tasks.layout import MAX_TITLE_CHARS, split_layout
+from wirehouse.tasks.sources import load_registry
 
 REGISTRY = load_registry()
 

@@ -24,8 +24,7 @@ import prefect
 import psutil
 import pytest
 from conftest import SEEDS
-
-from flows.server import (
+from wirehouse.flows.server import (
     STATE_FILE,
     LocalServer,
     local_server,

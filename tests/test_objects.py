@@ -140,7 +140,7 @@ def test_s3_reingest_skips_unchanged_and_sees_changes_and_deletions(bucket, tmp_
 
 
 def test_publish_to_s3_and_query_it_there(bucket, tmp_path):
-    from warehouse.storage import INIT_RUN_ID
+    from wirehouse.warehouse.storage import INIT_RUN_ID
 
     fs, name = bucket
     source = tmp_path / "source"
@@ -167,9 +167,9 @@ def test_publish_to_s3_and_query_it_there(bucket, tmp_path):
 
 
 def test_a_run_being_published_is_invisible_until_its_runs_part_lands(bucket, tmp_path):
-    from warehouse.catalog import connect
-    from warehouse.remote import Published
-    from warehouse.storage import Warehouse
+    from wirehouse.warehouse.catalog import connect
+    from wirehouse.warehouse.remote import Published
+    from wirehouse.warehouse.storage import Warehouse
 
     fs, name = bucket
     warehouse, url = tmp_path / "wh", f"s3://{name}/warehouse"
@@ -213,7 +213,8 @@ def cli(*args: str, check: bool = True) -> str:
 
 
 def test_file_urls_are_local_folders(tmp_path):
-    from warehouse.locations import is_url, local_path
+    from wirehouse.warehouse.locations import is_url, local_path
+
     from wirehouse.settings import Settings
 
     assert is_url("s3://bucket/raw") and is_url("gs://b/p")

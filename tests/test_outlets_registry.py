@@ -11,8 +11,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from langdetect.detector_factory import PROFILES_DIRECTORY
-
-from tasks.sources import (
+from wirehouse.tasks.sources import (
     RegistryError,
     SourceTag,
     _shape,

@@ -24,9 +24,8 @@ from functools import cache
 from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 from langdetect.detector_factory import PROFILES_DIRECTORY
-
-from tasks.article import EnrichOptions, FileVersion, build_article
-from tasks.dates import (
+from wirehouse.tasks.article import EnrichOptions, FileVersion, build_article
+from wirehouse.tasks.dates import (
     HEADER_CHARS,
     HEADER_LINES,
     find_publication_date,
@@ -34,13 +33,13 @@ from tasks.dates import (
     match_dateline,
     month_names,
 )
-from tasks.decode import Decoded, _repair_mojibake, decode_bytes, normalize_text
-from tasks.errors import REASONS, RejectError
-from tasks.language import detect_language
-from tasks.layout import split_layout
-from tasks.sources import SourceTag, assign_source, detect_outlet, load_registry
-from warehouse.rows import ArticleRow, to_table
-from warehouse.schemas import ARTICLES
+from wirehouse.tasks.decode import Decoded, _repair_mojibake, decode_bytes, normalize_text
+from wirehouse.tasks.errors import REASONS, RejectError
+from wirehouse.tasks.language import detect_language
+from wirehouse.tasks.layout import split_layout
+from wirehouse.tasks.sources import SourceTag, assign_source, detect_outlet, load_registry
+from wirehouse.warehouse.rows import ArticleRow, to_table
+from wirehouse.warehouse.schemas import ARTICLES
 
 LATEST = date(2026, 11, 23)
 REGISTRY = load_registry()

@@ -11,8 +11,7 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
-
-from tasks.quotes import Quote, extract_quotes, normalize_quote
+from wirehouse.tasks.quotes import Quote, extract_quotes, normalize_quote
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
 OPENING = '"“„«»「『'

@@ -16,11 +16,10 @@ import pytest
 from docx.opc.constants import RELATIONSHIP_TYPE
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
-
-from tasks.errors import RejectError
-from tasks.readers import SNIFF_BYTES, choose_reader, read_documents
-from tasks.readers.base import Document, ReadOptions, RecordReject
-from tasks.readers.exports import content_key
+from wirehouse.tasks.errors import RejectError
+from wirehouse.tasks.readers import SNIFF_BYTES, choose_reader, read_documents
+from wirehouse.tasks.readers.base import Document, ReadOptions, RecordReject
+from wirehouse.tasks.readers.exports import content_key
 
 OPTIONS = ReadOptions(latest=date(2030, 1, 1))
 
@@ -207,7 +206,7 @@ def test_nexis_docx_missing_article_is_accounted_for():
 
 def test_word_document_that_is_not_an_export():
     raw = _word_document()
-    from tasks.readers import nexis
+    from wirehouse.tasks.readers import nexis
 
     assert nexis.DOCX_READER.sniff(raw[:SNIFF_BYTES], "notes.docx") == 0
     assert _reader_of(raw, "export.docx") != "nexis-docx"
@@ -579,7 +578,7 @@ def test_sniffed_by_content_not_by_extension(make, name, reader):
 
 
 def test_plain_text_and_plain_html_are_not_claimed():
-    from tasks.readers import factiva, nexis
+    from wirehouse.tasks.readers import factiva, nexis
 
     story = b"Harbour extension approved\n\nThe harbour authority voted on Tuesday.\n"
     page = b"<!DOCTYPE html><html><head><title>News</title></head><body><p>Hi</p></body></html>"

@@ -10,9 +10,8 @@ from datetime import UTC, date, datetime, timedelta, timezone
 import pytest
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
-
-from tasks.readers import choose_reader, html, read_documents, warc
-from tasks.readers.base import Document, ReadOptions, RecordReject
+from wirehouse.tasks.readers import choose_reader, html, read_documents, warc
+from wirehouse.tasks.readers.base import Document, ReadOptions, RecordReject
 
 OPTIONS = ReadOptions(latest=date(2026, 1, 1))
 

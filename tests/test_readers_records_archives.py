@@ -16,9 +16,8 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-
-from tasks.errors import RejectError
-from tasks.readers import (
+from wirehouse.tasks.errors import RejectError
+from wirehouse.tasks.readers import (
     Document,
     ReadOptions,
     RecordReject,

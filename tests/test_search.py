@@ -12,9 +12,8 @@ from pathlib import Path
 import pytest
 import tantivy
 from conftest import SEEDS, query, run_ingest
-
-from warehouse import search as search_module
-from warehouse.search import (
+from wirehouse.warehouse import search as search_module
+from wirehouse.warehouse.search import (
     TEXT_FIELDS,
     Filters,
     Searcher,
@@ -24,7 +23,7 @@ from warehouse.search import (
     runs_behind,
     update_index,
 )
-from warehouse.storage import Warehouse
+from wirehouse.warehouse.storage import Warehouse
 
 WIREHOUSE = str(Path(sys.executable).with_name("wirehouse"))
 FOLDERS = {"tass": "tass", "xinhua": "xinhua", "reuters": "reuters"}

@@ -13,8 +13,7 @@ import pytest
 from conftest import query, run_ingest
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
-
-from tasks.readers import Document, ReadOptions, Skipped, in_shard, read_documents
+from wirehouse.tasks.readers import Document, ReadOptions, Skipped, in_shard, read_documents
 
 pytestmark = pytest.mark.usefixtures("prefect_server")
 
@@ -138,10 +137,10 @@ def test_a_huge_container_read_in_shards_lands_as_a_single_reading_does(tmp_path
 
 
 def test_plan_gives_each_shard_of_a_huge_file_a_batch_of_its_own(tmp_path):
-    from tasks.discover import write_discovery
-    from tasks.plan import plan_run
-    from warehouse.catalog import ensure_catalog
-    from warehouse.storage import Warehouse, begin_run
+    from wirehouse.tasks.discover import write_discovery
+    from wirehouse.tasks.plan import plan_run
+    from wirehouse.warehouse.catalog import ensure_catalog
+    from wirehouse.warehouse.storage import Warehouse, begin_run
 
     source = _source(tmp_path)
     wh = Warehouse.at(tmp_path / "wh")

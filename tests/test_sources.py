@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import pytest
-
-from tasks.layout import split_layout
-from tasks.sources import (
+from wirehouse.tasks.layout import split_layout
+from wirehouse.tasks.sources import (
     RegistryError,
     SourceTag,
     assign_source,

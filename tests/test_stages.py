@@ -6,11 +6,10 @@ from datetime import date
 
 import pytest
 from prefect.logging import disable_run_logger
-
-from tasks.prefect_tasks import compact_task, link_task, plan_task
-from tasks.stages import ORDER, StageOrderError, mark, require, scratch_of
-from warehouse.catalog import ensure_catalog
-from warehouse.storage import Warehouse, begin_run
+from wirehouse.tasks.prefect_tasks import compact_task, link_task, plan_task
+from wirehouse.tasks.stages import ORDER, StageOrderError, mark, require, scratch_of
+from wirehouse.warehouse.catalog import ensure_catalog
+from wirehouse.warehouse.storage import Warehouse, begin_run
 
 
 @pytest.fixture

@@ -12,8 +12,7 @@ import duckdb
 import numpy as np
 import pytest
 from conftest import SEEDS, query, run_ingest
-
-from tasks.stories import (
+from wirehouse.tasks.stories import (
     MAX_QUOTE_ARTICLES,
     Candidate,
     Dated,
@@ -27,7 +26,7 @@ from tasks.stories import (
     permutations,
     story_features,
 )
-from warehouse.catalog import TRUSTED_INFERENCE
+from wirehouse.warehouse.catalog import TRUSTED_INFERENCE
 
 PROJECT = Path(__file__).resolve().parent.parent
 

@@ -12,9 +12,8 @@ import time
 import duckdb
 import pyarrow as pa
 import pytest
-
-from warehouse import storage
-from warehouse.catalog import (
+from wirehouse.warehouse import storage
+from wirehouse.warehouse.catalog import (
     PHYSICAL_TABLES,
     VIEW_DOCS,
     connect,
@@ -22,9 +21,9 @@ from warehouse.catalog import (
     table_counts,
     view_sql,
 )
-from warehouse.rows import ArticleRow, FileEventRow, RejectRow, RunRow, to_table
-from warehouse.schemas import ARTICLES_VIEW_EXTRA, HIDDEN_COLUMNS, INTERNAL_TABLES, TABLES
-from warehouse.storage import (
+from wirehouse.warehouse.rows import ArticleRow, FileEventRow, RejectRow, RunRow, to_table
+from wirehouse.warehouse.schemas import ARTICLES_VIEW_EXTRA, HIDDEN_COLUMNS, INTERNAL_TABLES, TABLES
+from wirehouse.warehouse.storage import (
     Warehouse,
     WarehouseError,
     WarehouseLockedError,
@@ -151,7 +150,7 @@ def test_lock_of_a_killed_writer_is_released(tmp_path):
             "-c",
             textwrap.dedent(f"""
             import time
-            from warehouse.storage import Warehouse, writer_lock
+            from wirehouse.warehouse.storage import Warehouse, writer_lock
             with writer_lock(Warehouse.at({str(wh.root)!r}), "doomed", timeout=5):
                 print("locked", flush=True)
                 time.sleep(60)
@@ -199,7 +198,7 @@ def test_catalog_is_read_only_for_readers(tmp_path):
 
 def _commit_generation(wh: Warehouse, generation: int, files: int) -> None:
     """Commit a new version of every file, through the real storage functions."""
-    from tasks.article import file_key
+    from wirehouse.tasks.article import file_key
 
     run_id = new_run_id()
     staging, _ = begin_run(wh, run_id)
@@ -280,7 +279,7 @@ def test_views_never_show_half_a_commit(tmp_path):
 def test_a_catalog_cut_short_while_being_created_is_not_left_behind(tmp_path, monkeypatch):
     """A run killed while creating the catalog must not leave a catalog file without views
     (readers would find no `articles`): it is built under another name, then renamed."""
-    import warehouse.catalog as catalog
+    import wirehouse.warehouse.catalog as catalog
 
     wh = Warehouse.at(tmp_path / "wh")
 

@@ -14,9 +14,8 @@ from contextlib import contextmanager
 from pathlib import Path, PurePosixPath
 
 import duckdb
-
-from warehouse.remote import Published, connect_published
-from warehouse.storage import (
+from wirehouse.warehouse.remote import Published, connect_published
+from wirehouse.warehouse.storage import (
     CATALOG_FILE,
     COMMITS,
     Warehouse,

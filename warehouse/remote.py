@@ -19,9 +19,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import duckdb
-
-from warehouse.locations import open_store
-from warehouse.storage import COMMITS, Warehouse, WarehouseError
+from wirehouse.warehouse.locations import open_store
+from wirehouse.warehouse.storage import COMMITS, Warehouse, WarehouseError
 
 # The part that marks a run complete: written last by both commit and publish.
 _RUN_MARKER = "runs-"
@@ -97,7 +96,7 @@ def connect_published(target: Published) -> Iterator[duckdb.DuckDBPyConnection]:
     DuckDB reads the objects through the same fsspec file system (registered with
     `register_filesystem`), so no DuckDB extension or separate credentials are needed.
     """
-    from warehouse.catalog import PHYSICAL_TABLES, create_views
+    from wirehouse.warehouse.catalog import PHYSICAL_TABLES, create_views
 
     fs, base = open_store(target.url, target.storage_options)
     runs = complete_runs(fs, base)

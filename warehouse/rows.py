@@ -16,8 +16,7 @@ from operator import attrgetter
 from typing import Any, TypeVar
 
 import pyarrow as pa
-
-from warehouse.schemas import TABLES
+from wirehouse.warehouse.schemas import TABLES
 
 T = TypeVar("T")
 

@@ -1,6 +1,6 @@
 """Arrow schemas of the warehouse tables: the one source of truth for writers, views and docs.
 
-Every column carries its description in the field metadata; `python -m warehouse.schemas`
+Every column carries its description in the field metadata; `python -m wirehouse.warehouse.schemas`
 prints the docs/tables.md table reference from it (a test keeps the two in step).
 
 The `articles` parts also hold tombstones (a file deleted, or rejected after it had been

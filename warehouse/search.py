@@ -44,8 +44,7 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 import tantivy
-
-from warehouse.storage import (
+from wirehouse.warehouse.storage import (
     COMMITS,
     Warehouse,
     WarehouseError,
@@ -276,7 +275,7 @@ def update_index(wh: Warehouse, rebuild: bool = False) -> IndexSummary:
     writer = index.writer(WRITER_HEAP, 1)
     try:
         with duckdb.connect(config={"memory_limit": "512MB"}) as con:
-            from warehouse.catalog import create_views
+            from wirehouse.warehouse.catalog import create_views
 
             create_views(con, wh)
             if base is None:
@@ -432,7 +431,7 @@ def _rows(reader: pa.RecordBatchReader) -> Iterator[dict[str, Any]]:
 
 
 def _add_rows(writer: tantivy.IndexWriter, rows: Iterable[dict[str, Any]]) -> int:
-    from tasks.article import file_key
+    from wirehouse.tasks.article import file_key
 
     count = 0
     for row in rows:
@@ -734,7 +733,7 @@ def query_with_hits(
     filters: Filters | None = None,
 ) -> tuple[list[str], list[tuple[object, ...]]]:
     """Run read-only SQL on the warehouse with the search's hits as the relation `hits`."""
-    from warehouse.catalog import READ_STATEMENTS, QueryRefusedError, connect
+    from wirehouse.warehouse.catalog import READ_STATEMENTS, QueryRefusedError, connect
 
     statements = duckdb.extract_statements(sql)
     if not statements:

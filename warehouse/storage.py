@@ -32,9 +32,8 @@ from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.parquet as pq
-
-from warehouse.locations import local_path
-from warehouse.schemas import TABLES
+from wirehouse.warehouse.locations import local_path
+from wirehouse.warehouse.schemas import TABLES
 
 COMMITS = "commits"
 STAGING = "_staging"

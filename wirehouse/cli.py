@@ -131,10 +131,10 @@ def ingest(
     ] = False,
 ) -> None:
     """Ingest SOURCE_DIR (recursively) into the warehouse and show what landed."""
-    from flows.ingest import ingest as ingest_flow
-    from warehouse.locations import is_url, local_path
-    from warehouse.storage import Warehouse, check_format
+    from wirehouse.flows.ingest import ingest as ingest_flow
     from wirehouse.settings import IngestOptions, Settings
+    from wirehouse.warehouse.locations import is_url, local_path
+    from wirehouse.warehouse.storage import Warehouse, check_format
 
     if not is_url(source_dir) and not Path(local_path(source_dir)).is_dir():
         errors.print(f"[red]error:[/red] source folder {source_dir!r} does not exist")
@@ -198,7 +198,7 @@ def _quiet_user_errors() -> Iterator[None]:
 def _enter_prefect(stack: ExitStack, ephemeral: bool = False) -> str:
     """The Prefect API the command's flows report to (flows/server.py `prefect_api`), for
     the rest of `stack`; a server that does not answer is one line and exit 2."""
-    from flows.server import ServerStartError, ServerUnreachableError, prefect_api
+    from wirehouse.flows.server import ServerStartError, ServerUnreachableError, prefect_api
 
     try:
         return _fail_cleanly(lambda: stack.enter_context(prefect_api(ephemeral)), ServerStartError)
@@ -235,12 +235,12 @@ def query(
     ] = None,
 ) -> None:
     """Run SQL against the warehouse (read-only unless --write) and print the result."""
-    from warehouse.catalog import run_query
+    from wirehouse.warehouse.catalog import run_query
 
     if sql.endswith(".sql") and Path(sql).is_file():
         sql = Path(sql).read_text(encoding="utf-8")
     if search is not None:
-        from warehouse.search import query_with_hits
+        from wirehouse.warehouse.search import query_with_hits
 
         columns, rows = _fail_one_line(
             lambda: query_with_hits(_warehouse(_local(warehouse)), search, sql, list(param or []))
@@ -287,14 +287,14 @@ def search(
     ] = None,
 ) -> None:
     """Full-text search of the current articles: ranked hits with a snippet, or counts."""
-    from warehouse.search import Filters, Searcher, SearchError
+    from wirehouse.warehouse.search import Filters, Searcher, SearchError
 
     def run() -> tuple[list[str], list[tuple[Any, ...]]]:
         filters = Filters(source, language, _day(date_from, "--from"), _day(date_to, "--to"))
         searcher = Searcher(_warehouse(_local(warehouse)))
         if count_by is not None:
             if plot is not None:
-                from warehouse.search import plot_counts
+                from wirehouse.warehouse.search import plot_counts
 
                 rows = searcher.count_by(text, count_by.value, filters, per_source=True)
                 plot_counts(rows, text, count_by.value, plot)
@@ -327,7 +327,7 @@ def search(
 
 def _fail_one_line(action: Any) -> Any:
     """`_fail_cleanly`, with a search error always on one line (it quotes the query)."""
-    from warehouse.search import SearchError
+    from wirehouse.warehouse.search import SearchError
 
     def guarded() -> Any:
         try:
@@ -377,14 +377,14 @@ def reindex(
     ] = 600,
 ) -> None:
     """Rebuild the search index from the warehouse's tables (a new generation)."""
-    from warehouse.search import update_index
-    from warehouse.storage import writer_lock
+    from wirehouse.warehouse.search import update_index
+    from wirehouse.warehouse.storage import writer_lock
 
     wh = _warehouse(_local(warehouse))
 
     def run() -> Any:
         if not wh.exists():
-            from warehouse.storage import WarehouseError
+            from wirehouse.warehouse.storage import WarehouseError
 
             raise WarehouseError(f"no warehouse at {wh.root}")
         with writer_lock(wh, "reindex", lock_timeout):
@@ -401,7 +401,7 @@ def reindex(
 @app.command()
 def tables(warehouse: WarehouseOption = None, fmt: FormatOption = OutputFormat.table) -> None:
     """List the warehouse views with their row counts."""
-    from warehouse.catalog import connect, table_counts
+    from wirehouse.warehouse.catalog import connect, table_counts
 
     def run() -> list[tuple[str, int, str]]:
         with connect(_warehouse(warehouse)) as con:
@@ -419,8 +419,8 @@ def publish(
 
     Readers anywhere then query it with `wirehouse query SQL --warehouse URL`.
     """
-    from warehouse.remote import Published, publish
     from wirehouse.settings import Settings
+    from wirehouse.warehouse.remote import Published, publish
 
     local = _warehouse(_local(warehouse))
     summary = _fail_cleanly(lambda: publish(local, Published(url, Settings().storage_options)))
@@ -451,7 +451,7 @@ def serve(
     """
     from prefect import serve as prefect_serve
 
-    from flows.deployments import build_deployments
+    from wirehouse.flows.deployments import build_deployments
     from wirehouse.settings import Settings
 
     settings = Settings().with_overrides(
@@ -496,7 +496,7 @@ def server(
     """
     if ctx.invoked_subcommand is not None:
         return
-    from flows.server import SERVER_DEFAULTS, ServerRunningError, foreground_server
+    from wirehouse.flows.server import SERVER_DEFAULTS, ServerRunningError, foreground_server
 
     for key, value in SERVER_DEFAULTS.items():
         os.environ.setdefault(key, value)
@@ -518,7 +518,7 @@ def server(
 @server_app.command("status")
 def server_status() -> None:
     """Whether the local server runs, and its address, pid and files (exit 1 if not)."""
-    from flows.server import STATE_FILE, local_server_status, prefect_home
+    from wirehouse.flows.server import STATE_FILE, local_server_status, prefect_home
 
     home = prefect_home()
     state, status = local_server_status(home)
@@ -549,7 +549,7 @@ def server_status() -> None:
 @server_app.command("start")
 def server_start() -> None:
     """Start the local server in the background, unless it runs; print its address."""
-    from flows.server import ServerStartError, local_server
+    from wirehouse.flows.server import ServerStartError, local_server
 
     state = _fail_cleanly(local_server, ServerStartError)
     console.print(f"Prefect UI: {state.url} (pid {state.pid}; log: {state.log})", highlight=False)
@@ -558,7 +558,7 @@ def server_start() -> None:
 @server_app.command("stop")
 def server_stop() -> None:
     """Stop the local server (runs in progress on it fail)."""
-    from flows.server import ServerStartError, stop_local_server
+    from wirehouse.flows.server import ServerStartError, stop_local_server
 
     state = _fail_cleanly(stop_local_server, ServerStartError)
     if state is None:
@@ -569,10 +569,10 @@ def server_stop() -> None:
 
 def _warehouse(given: str | None) -> Any:
     """The local warehouse folder, or a published one when `given` is a URL."""
-    from warehouse.locations import is_url
-    from warehouse.remote import Published
-    from warehouse.storage import Warehouse
     from wirehouse.settings import Settings
+    from wirehouse.warehouse.locations import is_url
+    from wirehouse.warehouse.remote import Published
+    from wirehouse.warehouse.storage import Warehouse
 
     if given is not None and is_url(given):
         return Published(given, Settings().storage_options)
@@ -581,7 +581,7 @@ def _warehouse(given: str | None) -> Any:
 
 def _local(warehouse: str | None) -> str | None:
     """A warehouse a run writes to: a local folder (see `wirehouse publish` for buckets)."""
-    from warehouse.locations import is_url
+    from wirehouse.warehouse.locations import is_url
 
     if warehouse is not None and is_url(warehouse):
         errors.print(
@@ -598,7 +598,7 @@ def _check_outlets_file(outlets_file: Path | None) -> None:
     server or flow starts (the flow would fail in its first batch with a traceback)."""
     if outlets_file is None:
         return
-    from tasks.sources import RegistryError, load_registry
+    from wirehouse.tasks.sources import RegistryError, load_registry
 
     try:
         load_registry(Path(outlets_file))
@@ -624,7 +624,7 @@ def _pairs(items: list[str] | None, option: str, shape: str) -> dict[str, str] |
 
 
 def _formats(items: list[str] | None) -> dict[str, str] | None:
-    from tasks.readers import READERS
+    from wirehouse.tasks.readers import READERS
 
     pairs = _pairs(items, "--format", "GLOB=FORMAT")
     known = {r.name for r in READERS}
@@ -640,7 +640,7 @@ def _formats(items: list[str] | None) -> dict[str, str] | None:
 @app.command()
 def formats() -> None:
     """List the readers: which files each reads, and what it takes from the container."""
-    from tasks.readers import READERS
+    from wirehouse.tasks.readers import READERS
 
     table = Table(title="Readers (chosen by content; --format GLOB=FORMAT overrides)")
     for column in ("format", "reads", "fields"):
@@ -657,8 +657,8 @@ def _fail_cleanly(action: Any, *also: type[Exception]) -> Any:
     import duckdb
     from pydantic import ValidationError
 
-    from tasks.errors import AccountingError
-    from warehouse.storage import NewerWarehouseError, WarehouseError
+    from wirehouse.tasks.errors import AccountingError
+    from wirehouse.warehouse.storage import NewerWarehouseError, WarehouseError
 
     try:
         return action()
@@ -679,9 +679,9 @@ def _fail_cleanly(action: Any, *also: type[Exception]) -> Any:
 
 
 def _print_summary(summary: dict[str, Any], show: int) -> None:
-    from tasks.report import COUNT_HELP
-    from warehouse.catalog import connect
-    from warehouse.storage import Warehouse
+    from wirehouse.tasks.report import COUNT_HELP
+    from wirehouse.warehouse.catalog import connect
+    from wirehouse.warehouse.storage import Warehouse
 
     counts = Table(title=f"Run {summary['run_id']}", title_justify="left")
     for column in ("count", "number", "meaning"):

@@ -14,8 +14,8 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, create_model, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from tasks import defaults
-from warehouse.locations import local_path
+from wirehouse.tasks import defaults
+from wirehouse.warehouse.locations import local_path
 
 RunnerKind = Literal["process", "thread", "dask"]
 

@@ -10,11 +10,11 @@ from __future__ import annotations
 import io
 from collections.abc import Iterator
 
-import tasks.readers.factiva as factiva
-import tasks.readers.nexis as nexis
-from tasks.errors import RejectError
-from tasks.readers import archives, html, records, text, warc
-from tasks.readers.base import (
+import wirehouse.tasks.readers.factiva as factiva
+import wirehouse.tasks.readers.nexis as nexis
+from wirehouse.tasks.errors import RejectError
+from wirehouse.tasks.readers import archives, html, records, text, warc
+from wirehouse.tasks.readers.base import (
     Document,
     Item,
     Reader,

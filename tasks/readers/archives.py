@@ -30,8 +30,8 @@ from dataclasses import dataclass, replace
 from pathlib import PurePosixPath
 from typing import Any, BinaryIO
 
-from tasks.errors import RejectError
-from tasks.readers.base import Item, ReadOptions, RecordReject, Skipped, in_shard
+from wirehouse.tasks.errors import RejectError
+from wirehouse.tasks.readers.base import Item, ReadOptions, RecordReject, Skipped, in_shard
 
 CHUNK = 1 << 20  # decompressed bytes read at a time
 TAR_MAGIC_OFFSET = 257
@@ -162,7 +162,7 @@ class _Archive:
 
     def documents(self, key: str, label: str, data: bytes) -> Iterator[Item]:
         """The member's documents and rejects, re-keyed under the member's path."""
-        from tasks.readers import read_documents
+        from wirehouse.tasks.readers import read_documents
 
         if key in self.keys:
             yield RecordReject(
@@ -214,7 +214,7 @@ class _Archive:
 def _one_document(data: bytes, name: str) -> bool:
     """A member its reader turns into one document keyed by the member's path (a text
     file, an HTML page), so a shard that does not take that key can skip reading it."""
-    from tasks.readers import SNIFF_BYTES, choose_reader
+    from wirehouse.tasks.readers import SNIFF_BYTES, choose_reader
 
     return choose_reader(data[:SNIFF_BYTES], name).name in ("text", "html")
 

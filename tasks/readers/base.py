@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import BinaryIO, Protocol
 
-from tasks.defaults import MAX_DEPTH, MAX_DOCUMENT_BYTES, MAX_EXPANDED_BYTES, MAX_MEMBERS
+from wirehouse.tasks.defaults import MAX_DEPTH, MAX_DOCUMENT_BYTES, MAX_EXPANDED_BYTES, MAX_MEMBERS
 
 
 @dataclass(frozen=True, slots=True)

@@ -39,9 +39,9 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import BinaryIO
 
-from tasks.dates import find_publication_date
-from tasks.decode import decode_bytes
-from tasks.readers.base import Document, Item, ReadOptions, RecordReject, Stated
+from wirehouse.tasks.dates import find_publication_date
+from wirehouse.tasks.decode import decode_bytes
+from wirehouse.tasks.readers.base import Document, Item, ReadOptions, RecordReject, Stated
 
 KEY_BODY_CHARS = 200  # how much of the body goes into a content key
 MAX_MISSING_SHOWN = 10  # missing positions or titles named in an unsplittable reject

@@ -27,8 +27,8 @@ from __future__ import annotations
 import re
 from datetime import date
 
-from tasks.errors import RejectError
-from tasks.readers.exports import (
+from wirehouse.tasks.errors import RejectError
+from wirehouse.tasks.readers.exports import (
     ExportArticle,
     ExportParse,
     ExportReader,

@@ -51,11 +51,10 @@ from lxml.etree import XPath
 from lxml.html import HtmlElement
 from trafilatura.settings import Document as Extracted
 from trafilatura.xml import xmltotxt
-
-from tasks.dates import month_names
-from tasks.decode import decode_bytes
-from tasks.errors import RejectError
-from tasks.readers.base import Document, Item, ReadOptions, RecordReject, Stated
+from wirehouse.tasks.dates import month_names
+from wirehouse.tasks.decode import decode_bytes
+from wirehouse.tasks.errors import RejectError
+from wirehouse.tasks.readers.base import Document, Item, ReadOptions, RecordReject, Stated
 
 SNIFF_WINDOW = 1024  # the tags that make a file HTML stand within its first KB
 CHARSET_WINDOW = 16384  # where a page's declared charset is looked for

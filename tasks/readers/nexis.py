@@ -44,8 +44,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
 
-from tasks.errors import RejectError
-from tasks.readers.exports import (
+from wirehouse.tasks.errors import RejectError
+from wirehouse.tasks.readers.exports import (
     ExportArticle,
     ExportParse,
     ExportReader,

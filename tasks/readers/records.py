@@ -34,8 +34,8 @@ from datetime import date, datetime
 from email.utils import parsedate_to_datetime
 from typing import Any, BinaryIO
 
-from tasks.errors import RejectError
-from tasks.readers.base import Document, Item, ReadOptions, RecordReject, Stated
+from wirehouse.tasks.errors import RejectError
+from wirehouse.tasks.readers.base import Document, Item, ReadOptions, RecordReject, Stated
 
 JSON_FILE_FACTOR = 4  # a JSON (not Lines) file may be up to 4 × max_document_bytes
 SKIP_CHUNK = 1 << 16  # how much of an over-long line is read at a time while skipping it
@@ -385,7 +385,7 @@ class JsonReader:
         body = head.removeprefix(codecs.BOM_UTF8)
         if not _JSON_START.match(body):
             return 0
-        from tasks.readers import SNIFF_BYTES
+        from wirehouse.tasks.readers import SNIFF_BYTES
 
         if len(head) < SNIFF_BYTES:  # the whole file: it must parse
             try:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import BinaryIO
 
-from tasks.readers.base import Document, Item, ReadOptions
+from wirehouse.tasks.readers.base import Document, Item, ReadOptions
 
 
 class TextReader:

@@ -35,10 +35,9 @@ from datetime import UTC, datetime
 from typing import Any, BinaryIO
 
 from fastwarc import ArchiveIterator, WarcRecordType
-
-from tasks.errors import RejectError
-from tasks.readers.base import Item, ReadOptions, RecordReject, Skipped, in_shard
-from tasks.readers.html import read_html, sniff_html
+from wirehouse.tasks.errors import RejectError
+from wirehouse.tasks.readers.base import Item, ReadOptions, RecordReject, Skipped, in_shard
+from wirehouse.tasks.readers.html import read_html, sniff_html
 
 SNIFF_INFLATE_BYTES = 4096  # compressed bytes of a gzip head inflated to look for "WARC/"
 _GZIP = b"\x1f\x8b"
