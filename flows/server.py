@@ -341,22 +341,15 @@ def _write_state(home: Path, state: LocalServer) -> None:
 @contextmanager
 def _locked(home: Path, timeout: float) -> Iterator[None]:
     """Hold PREFECT_HOME's server lock (the kernel drops it if this process dies)."""
-    import fcntl
+    from wirehouse.warehouse.locks import flock_within
 
     with (home / LOCK_FILE).open("a") as lock:
-        deadline = time.monotonic() + timeout
-        while True:
-            try:
-                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except BlockingIOError:
-                if time.monotonic() > deadline:
-                    raise ServerStartError(
-                        f"another command has held {home / LOCK_FILE} for {timeout:.0f}s "
-                        "while starting Wirehouse's local Prefect server; see "
-                        f"{home / LOG_FILE}, or use --ephemeral"
-                    ) from None
-                time.sleep(0.05)
+        if not flock_within(lock.fileno(), timeout, poll=0.05):
+            raise ServerStartError(
+                f"another command has held {home / LOCK_FILE} for {timeout:.0f}s "
+                "while starting Wirehouse's local Prefect server; see "
+                f"{home / LOG_FILE}, or use --ephemeral"
+            )
         yield
 
 

@@ -16,7 +16,6 @@ and a run killed at any point leaves only a staging folder that the next run del
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import hashlib
 import json
 import os
@@ -24,7 +23,6 @@ import secrets
 import shutil
 import signal
 import socket
-import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -33,6 +31,7 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 from wirehouse.warehouse.locations import local_path
+from wirehouse.warehouse.locks import flock_within
 from wirehouse.warehouse.schemas import TABLES
 
 COMMITS = "commits"
@@ -311,15 +310,8 @@ def _next_run_id(wh: Warehouse) -> str:
 
 
 def _acquire(fd: int, wh: Warehouse, timeout: float) -> None:
-    deadline = time.monotonic() + timeout
-    while True:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            return
-        except BlockingIOError:
-            if time.monotonic() >= deadline:
-                raise WarehouseLockedError(_locked_message(fd, wh, timeout)) from None
-            time.sleep(0.2)
+    if not flock_within(fd, timeout, poll=0.2):
+        raise WarehouseLockedError(_locked_message(fd, wh, timeout))
 
 
 def _locked_message(fd: int, wh: Warehouse, timeout: float) -> str:
