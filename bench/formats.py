@@ -232,8 +232,8 @@ def write_corpora(
     params = {"version": CORPUS_VERSION, "n": n, "seed": seed}
     params |= {"jsonl_files": jsonl_files, "warc_files": warc_files}
     stamp = root / "corpora.json"
-    if stamp.exists() and json.loads(stamp.read_text()).get("params") == params:
-        return json.loads(stamp.read_text())
+    if (reused := _reused(stamp, params)) is not None:
+        return reused
     shutil.rmtree(root, ignore_errors=True)
     started = time.perf_counter()
     sources = load_sources()
@@ -277,13 +277,21 @@ def write_corpora(
     return result
 
 
+def _reused(stamp: Path, params: dict[str, Any]) -> dict[str, Any] | None:
+    """What an earlier run wrote under `stamp`, if it was written with these parameters."""
+    if not stamp.exists():
+        return None
+    written = json.loads(stamp.read_text())
+    return written if written.get("params") == params else None
+
+
 def write_big(root: Path, big_mb: float, start: int, seed: int = 0) -> dict[str, Any]:
     """One JSON Lines file of about `big_mb` MB and a plain-text folder of the same
     articles (numbers `start`, `start + 1`, …); reused when the parameters match."""
     params = {"version": CORPUS_VERSION, "big_mb": big_mb, "start": start, "seed": seed}
     stamp = root / "big.json"
-    if stamp.exists() and json.loads(stamp.read_text()).get("params") == params:
-        return json.loads(stamp.read_text())
+    if (reused := _reused(stamp, params)) is not None:
+        return reused
     shutil.rmtree(root, ignore_errors=True)
     started = time.perf_counter()
     sources = load_sources()
