@@ -1,12 +1,14 @@
 """Throughput benchmark: Wirehouse against its peers on one synthetic corpus, side by side.
 
     python -m bench.throughput N [--workdir DIR] [--naive-max 10000] [--profile-sample 2000]
-        [--skip bare,steps,naive,dask,profile]
+        [--skip bare,steps,naive,dask,profile] [--ephemeral]
 
 Generates (or reuses) a corpus of N articles (bench.corpus), then measures, each in its own
 subprocess with the peak RSS of its whole process tree sampled every 0.5 s:
 
-1. `wirehouse ingest` with default settings (embedded Prefect server);
+1. `wirehouse ingest` with default settings: Wirehouse's local Prefect server, started by
+   a warm-up ingest and reused, as by a user's every later command (`--ephemeral`: a
+   temporary server per ingest, started and stopped inside its timing);
 2. peers: the bare loop (charset-normalizer + langdetect, one process), Wirehouse's own
    steps in one process without Prefect, and a Prefect flow with one task per file (only
    up to --naive-max files: it gets slower than linear), and the same flow on a temporary
@@ -149,7 +151,12 @@ def folder_bytes(folder: Path) -> int:
 
 
 def run(
-    n: int, workdir: Path, naive_max: int, skip: set[str], profile_sample: int = 2000
+    n: int,
+    workdir: Path,
+    naive_max: int,
+    skip: set[str],
+    profile_sample: int = 2000,
+    ephemeral: bool = False,
 ) -> dict[str, Any]:
     corpus = workdir / f"corpus-{n}"
     stats_file = corpus.with_suffix(".json")
@@ -167,13 +174,32 @@ def run(
         "PREFECT_HOME": str(workdir / "prefect-home"),
         "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
         "DO_NOT_TRACK": "1",
-        # Each contender pays for its own temporary server, as the figures always have;
-        # bench/formats.py measures the reused local server instead.
-        "WIREHOUSE_EPHEMERAL": "1",
     }
+    if ephemeral:  # each contender pays for a temporary server of its own
+        env["WIREHOUSE_EPHEMERAL"] = "1"
     warehouse = workdir / f"warehouse-{n}"
     shutil.rmtree(warehouse, ignore_errors=True)
+    # Unless ephemeral, the warm-up starts the local server every ingest then reuses, as a
+    # user's second command does (flows/server.py); it is stopped when the bench ends.
     _warm_up(workdir, env)
+    try:
+        return _run(n, workdir, naive_max, skip, profile_sample, corpus, files, raw_mb, env)
+    finally:
+        subprocess.run([str(BIN / "wirehouse"), "server", "stop"], env=env, capture_output=True)
+
+
+def _run(
+    n: int,
+    workdir: Path,
+    naive_max: int,
+    skip: set[str],
+    profile_sample: int,
+    corpus: Path,
+    files: int,
+    raw_mb: float,
+    env: dict[str, str],
+) -> dict[str, Any]:
+    warehouse = workdir / f"warehouse-{n}"
 
     ingest = [
         str(BIN / "wirehouse"),
@@ -331,10 +357,15 @@ def main() -> int:
     parser.add_argument("--naive-max", type=int, default=10_000)
     parser.add_argument("--profile-sample", type=int, default=2000, help="files to profile")
     parser.add_argument("--skip", default="", help="comma-separated: bare,steps,naive,dask,profile")
+    parser.add_argument(
+        "--ephemeral",
+        action="store_true",
+        help="each ingest on a temporary Prefect server (default: the reused local server)",
+    )
     args = parser.parse_args()
     args.workdir.mkdir(parents=True, exist_ok=True)
     skip = set(filter(None, args.skip.split(",")))
-    run(args.n, args.workdir, args.naive_max, skip, args.profile_sample)
+    run(args.n, args.workdir, args.naive_max, skip, args.profile_sample, args.ephemeral)
     return 0
 
 

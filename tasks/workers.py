@@ -35,20 +35,54 @@ P = ParamSpec("P")
 R = TypeVar("R")
 
 _pool: ProcessPoolExecutor | None = None
+_prestarted = False
+
+# Imported by the forkserver before it forks a worker: the batch step, warmed up.
+PRELOAD = "wirehouse.tasks.preload"
+OWNER_VARIABLE = "WIREHOUSE_POOL_OWNER"  # the pid the warming forkserver watches
+
+
+def _context() -> multiprocessing.context.BaseContext:
+    if "forkserver" not in multiprocessing.get_all_start_methods():
+        return multiprocessing.get_context("spawn")
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload([PRELOAD])
+    return context
+
+
+def prestart() -> bool:
+    """Start the workers' forkserver now, so it imports and warms up the batch step
+    (tasks/preload.py) on another core while this process imports Prefect and plans
+    the run; workers forked later start warm. False where there is no forkserver."""
+    global _prestarted
+    if _context().get_start_method() != "forkserver":
+        return False
+    from multiprocessing import forkserver
+
+    os.environ[OWNER_VARIABLE] = str(os.getpid())
+    forkserver.ensure_running()
+    _prestarted = True
+    return True
+
+
+def prestarted() -> bool:
+    """Whether `prestart` ran in this process: a worker costs a fork, not a warm-up."""
+    return _prestarted
 
 
 @contextmanager
 def worker_processes(count: int) -> Iterator[None]:
-    """Run `in_worker` calls in `count` lean processes while the block runs (0/1: in place)."""
+    """Run `in_worker` calls in `count` lean processes while the block runs (0: in place).
+
+    One worker is worth it only when the forkserver was prestarted (its warm-up is then
+    done): otherwise the batch runs in place, sparing a worker's start-up."""
     global _pool
-    if count <= 1:
+    if count < 1 or (count == 1 and not _prestarted):
         yield
         return
-    methods = multiprocessing.get_all_start_methods()
-    context = multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
     with ProcessPoolExecutor(
         max_workers=count,
-        mp_context=context,
+        mp_context=_context(),
         initializer=_start_worker,
         initargs=(os.getpid(),),
     ) as pool:

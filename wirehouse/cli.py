@@ -131,8 +131,7 @@ def ingest(
     ] = False,
 ) -> None:
     """Ingest SOURCE_DIR (recursively) into the warehouse and show what landed."""
-    from wirehouse.flows.ingest import ingest as ingest_flow
-    from wirehouse.settings import IngestOptions, Settings
+    from wirehouse.settings import IngestOptions, Settings, run_settings
     from wirehouse.warehouse.locations import is_url, local_path
     from wirehouse.warehouse.storage import Warehouse, check_format
 
@@ -159,6 +158,12 @@ def ingest(
     # Only the options given on the command line override the environment and defaults.
     options = IngestOptions(**{name: value for name, value in given.items() if value is not None})
     _fail_cleanly(lambda: check_format(Warehouse.at(_local(warehouse) or Settings().warehouse)))
+    if _fail_cleanly(lambda: run_settings(Settings(), options).runner) == "process":
+        from wirehouse.tasks.workers import prestart
+
+        prestart()  # the workers warm up on another core while Prefect is imported
+    from wirehouse.flows.ingest import ingest as ingest_flow
+
     with ExitStack() as server:
         _enter_prefect(server, ephemeral)
         server.enter_context(_quiet_user_errors())
