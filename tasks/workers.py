@@ -86,6 +86,13 @@ def worker_processes(count: int) -> Iterator[None]:
         initializer=_start_worker,
         initargs=(os.getpid(),),
     ) as pool:
+        # Every worker now, not one per submission that finds none idle (Python >= 3.9
+        # spawns on demand): a warm worker can finish a short batch before the next one
+        # is submitted, and the run asked for `count` processes. Private, so only if
+        # there (CPython 3.11-3.13 have it); without it, workers come on demand.
+        launch = getattr(pool, "_launch_processes", None)
+        if callable(launch):
+            launch()
         _pool = pool
         try:
             yield
