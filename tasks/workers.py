@@ -65,11 +65,6 @@ def prestart() -> bool:
     return True
 
 
-def prestarted() -> bool:
-    """Whether `prestart` ran in this process: a worker costs a fork, not a warm-up."""
-    return _prestarted
-
-
 @contextmanager
 def worker_processes(count: int) -> Iterator[None]:
     """Run `in_worker` calls in `count` lean processes while the block runs (0: in place).
