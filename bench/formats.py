@@ -35,7 +35,7 @@ Every run's output is checked: each Wirehouse warehouse (`wirehouse query`) and 
 loop's Parquet must hold exactly the articles written, one row each, or the benchmark
 fails; the share of languages and publication dates that agree with the generated ones is
 printed next to the speed. Before anything is timed, a warm-up ingest migrates Prefect's
-database (bench.throughput._warm_up), and an ingest of the 5 seed files is timed as the
+database (bench.throughput.warmed_up), and an ingest of the 5 seed files is timed as the
 fixed cost of one `wirehouse ingest` (CLI start, flow run, plan, link, commit). The local
 Prefect server the warm-up starts (flows/server.py: one per PREFECT_HOME, detached, reused
 by every later ingest) is outside the sampled process tree: its own peak RSS during each
@@ -78,9 +78,10 @@ from bench.throughput import (
     Measured,
     _machine,
     _PeakRss,
-    _warm_up,
+    bench_env,
     console,
     measure,
+    warmed_up,
 )
 
 CORPUS_VERSION = 1  # bump when the writers below change: cached corpora are rewritten
@@ -512,16 +513,9 @@ def run(
         + ", ".join(f"{k} {v / 1e6:,.1f} MB" for k, v in corpora["bytes"].items())
         + f"; text from {'evaluation data' if corpora['real_text'] else 'built-in words'})"
     )
-    env = os.environ | {
-        "PREFECT_HOME": str(workdir / "prefect-home"),
-        "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
-        "DO_NOT_TRACK": "1",
-    }
-    _warm_up(workdir, env)
-    try:
+    env = bench_env(workdir)
+    with warmed_up(workdir, env):  # the local Prefect server, stopped at the end
         return _run(n, workdir, skip, big_mb, workers, root, corpora, env)
-    finally:  # the local Prefect server the warm-up started for this PREFECT_HOME
-        subprocess.run([str(BIN / "wirehouse"), "server", "stop"], env=env, capture_output=True)
 
 
 def _run(

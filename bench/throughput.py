@@ -38,6 +38,8 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -170,20 +172,30 @@ def run(
     files, raw_mb = stats["files"], stats["bytes"] / 1e6
     console.print(f"corpus: {files:,} files, {raw_mb:,.0f} MB in {corpus}")
 
-    env = os.environ | {
+    env = bench_env(workdir)
+    if ephemeral:  # each contender pays for a temporary server of its own
+        env["WIREHOUSE_EPHEMERAL"] = "1"
+    with warmed_up(workdir, env):
+        return _run(n, workdir, naive_max, skip, profile_sample, corpus, files, raw_mb, env)
+
+
+def bench_env(workdir: Path) -> dict[str, str]:
+    """The environment of the bench's `wirehouse` commands: a Prefect home of its own."""
+    return os.environ | {
         "PREFECT_HOME": str(workdir / "prefect-home"),
         "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
         "DO_NOT_TRACK": "1",
     }
-    if ephemeral:  # each contender pays for a temporary server of its own
-        env["WIREHOUSE_EPHEMERAL"] = "1"
-    warehouse = workdir / f"warehouse-{n}"
-    shutil.rmtree(warehouse, ignore_errors=True)
-    # Unless ephemeral, the warm-up starts the local server every ingest then reuses, as a
-    # user's second command does (flows/server.py); it is stopped when the bench ends.
+
+
+@contextmanager
+def warmed_up(workdir: Path, env: dict[str, str]) -> Iterator[None]:
+    """The warm-up ingest first (`_warm_up`); unless WIREHOUSE_EPHEMERAL, it starts the
+    local server every timed ingest then reuses, as a user's second command does
+    (flows/server.py), and that server is stopped when the block ends."""
     _warm_up(workdir, env)
     try:
-        return _run(n, workdir, naive_max, skip, profile_sample, corpus, files, raw_mb, env)
+        yield
     finally:
         subprocess.run([str(BIN / "wirehouse"), "server", "stop"], env=env, capture_output=True)
 
@@ -200,7 +212,7 @@ def _run(
     env: dict[str, str],
 ) -> dict[str, Any]:
     warehouse = workdir / f"warehouse-{n}"
-
+    shutil.rmtree(warehouse, ignore_errors=True)
     ingest = [
         str(BIN / "wirehouse"),
         "ingest",
