@@ -28,8 +28,8 @@ def make_task_runner(settings: Settings) -> TaskRunner[Any]:
 
 
 def worker_count(settings: Settings, batches: int) -> int:
-    """Lean worker processes for this run: none when Dask has workers; for one batch, one
-    (tasks/workers.py runs it in place unless the forkserver was prestarted)."""
+    """Lean worker processes for this run: none unless the runner is `process`; for one
+    batch, one (tasks/workers.py runs it in place unless the forkserver was prestarted)."""
     if settings.runner != "process":
         return 0
     return min(settings.workers, batches)

@@ -157,8 +157,10 @@ def ingest(
     )
     # Only the options given on the command line override the environment and defaults.
     options = IngestOptions(**{name: value for name, value in given.items() if value is not None})
-    _fail_cleanly(lambda: check_format(Warehouse.at(_local(warehouse) or Settings().warehouse)))
-    if _fail_cleanly(lambda: run_settings(Settings(), options).runner) == "process":
+    # The run's settings as the flow will build them, for what is checked before it starts.
+    chosen = _fail_cleanly(lambda: run_settings(Settings(), options, warehouse=_local(warehouse)))
+    _fail_cleanly(lambda: check_format(Warehouse.at(chosen.warehouse)))
+    if chosen.runner == "process":
         from wirehouse.tasks.workers import prestart
 
         prestart()  # the workers warm up on another core while Prefect is imported
