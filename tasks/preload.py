@@ -28,9 +28,7 @@ def warm() -> None:
     (the real code path: nothing to keep in step with a list of caches)."""
     from wirehouse.tasks.article import EnrichOptions, FileVersion, build_document
     from wirehouse.tasks.quotes import extract_quotes
-    from wirehouse.tasks.readers import Document
-    from wirehouse.tasks.readers import html as _html  # noqa: F401  (trafilatura, lxml)
-    from wirehouse.tasks.readers import warc as _warc  # noqa: F401  (fastwarc)
+    from wirehouse.tasks.readers import Document  # every reader (trafilatura, fastwarc…)
     from wirehouse.tasks.sources import load_registry
     from wirehouse.tasks.stories import story_features
 
