@@ -37,6 +37,7 @@ import unicodedata
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
+from functools import lru_cache
 from typing import BinaryIO
 
 from wirehouse.tasks.dates import find_publication_date
@@ -289,6 +290,24 @@ def head_text(head: bytes) -> str:
         odd_zeros = head[1:4000:2].count(b"\x00")
         return head.decode("utf_16_be" if even_zeros > odd_zeros else "utf_16_le", "replace")
     return head.decode("utf-8", errors="replace")
+
+
+def mentions(head: bytes, needles: tuple[str, ...]) -> bool:
+    """Whether a file's head, as `head_text` reads it and case-folded, contains one of
+    `needles` (written case-folded).
+
+    A sniff asks this before a case-insensitive pattern whose every match must contain
+    one of the needles: the answer is the same, but Python's `re` runs such patterns
+    slowly over a 64 KB head (50-250 us each on a 5 KB page, several times the cost of
+    folding the text once), and most files contain none of the words. The folded head
+    is kept for the next sniff of the same bytes (`choose_reader` asks every reader)."""
+    folded = _folded_head(head)
+    return any(needle in folded for needle in needles)
+
+
+@lru_cache(maxsize=2)
+def _folded_head(head: bytes) -> str:
+    return head_text(head).casefold()
 
 
 def export_date(text: str | None, latest: date, language: str | None = None) -> date | None:

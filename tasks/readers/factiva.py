@@ -37,6 +37,7 @@ from wirehouse.tasks.readers.exports import (
     export_date,
     head_text,
     language_code,
+    mentions,
     paragraphs_text,
     word_count,
 )
@@ -50,6 +51,9 @@ _FACTIVA_PAGE = re.compile(
     r"|class=['\"]article \w{2,6}Article['\"]",
     re.IGNORECASE,
 )
+# In every _FACTIVA_PAGE match, and every _PPS match (case-folded).
+_FACTIVA_WORDS = ("factiva", 'class="article ', "class='article ")
+_PPS_WORDS = ("ppsarticle", "factiva.com/pps")
 _FACTIVA_XML = re.compile(r"<\?xml|<PPSResponse|ppsArticleResponse|global\.factiva\.com/pps")
 _PPS = re.compile(r"ppsarticle|global\.factiva\.com/pps", re.IGNORECASE)
 # An accession number: source code, the date, a sequence ("SUDOS00020131120e9bj0001v").
@@ -74,7 +78,9 @@ class FactivaHtmlReader(ExportReader):
         text = head_text(head)
         if not (_STARTS_MARKUP.match(text) and _LOOKS_HTML.search(text[:4096])):
             return 0
-        return SNIFF_SCORE_FACTIVA if _FACTIVA_PAGE.search(text) else 0
+        if mentions(head, _FACTIVA_WORDS) and _FACTIVA_PAGE.search(text):
+            return SNIFF_SCORE_FACTIVA
+        return 0
 
     def parse(self, raw: bytes, filename: str, latest: date) -> ExportParse:
         from lxml import html as lxml_html
@@ -106,7 +112,7 @@ class FactivaXmlReader(ExportReader):
 
     def sniff(self, head: bytes, filename: str) -> int:
         text = head_text(head)
-        if _FACTIVA_XML.search(text[:2048]) and _PPS.search(text):
+        if _FACTIVA_XML.search(text[:2048]) and mentions(head, _PPS_WORDS) and _PPS.search(text):
             return SNIFF_SCORE_FACTIVA
         return 0
 

@@ -54,6 +54,7 @@ from wirehouse.tasks.readers.exports import (
     export_date,
     head_text,
     language_code,
+    mentions,
     paragraphs_text,
     word_count,
 )
@@ -77,6 +78,7 @@ _COUNTER_IN_HEAD = re.compile(
     rf"|\d{{1,7}}\s+\w{{1,5}}\s+\d{{1,7}}\s+{_DOC_WORD})\s*(?:$|<)",
     re.IGNORECASE | re.MULTILINE,
 )
+_COUNTER_WORDS = ("document", "dokumen", "документ")  # in every _COUNTER_IN_HEAD match
 _LABEL = re.compile(r"^\s*([A-ZÀ-ÖØ-Þ][A-ZÀ-ÖØ-Þ0-9 .\-]{0,30}?)\s*:(?:\s+|$)(.*)$", re.DOTALL)
 
 # Upper-case field labels of LexisNexis TXT/HTML exports, by what they state.
@@ -169,6 +171,7 @@ _LN_HTML_MARKERS = re.compile(
     r"\s*:\s*</SPAN>",
     re.IGNORECASE,
 )
+_LN_HTML_WORDS = ("<doc", "lxncomment", "</span>")  # in every _LN_HTML_MARKERS match
 _TXT_FIELD_MARKER = re.compile(
     r"^(?:LENGTH|BYLINE|SECTION|LOAD-DATE|LANGUAGE|PUBLICATION-TYPE|DATELINE|LÄNGE|RUBRIK"
     r"|SPRACHE|LONGUEUR|RUBRIQUE|LANGUE|LENGTE|KOP|TAAL|HEADLINE|BODY|TEKST|AUTEUR|AUTOR)"
@@ -274,7 +277,7 @@ class LexisNexisTextReader(ExportReader):
         if head.startswith(b"PK\x03\x04") or _STARTS_MARKUP.match(text):
             return 0
         if (
-            _COUNTER_IN_HEAD.search(text)
+            _counter_in_head(head, text)
             or len(set(_TXT_FIELD_MARKER.findall(text))) >= 2
             or (_TXT_HEADER_MARKER.search(text) and _TXT_FIELD_MARKER.search(text))
         ):
@@ -305,7 +308,9 @@ class LexisNexisHtmlReader(ExportReader):
         text = head_text(head)
         if not (_STARTS_MARKUP.match(text) and _LOOKS_HTML.search(text)):
             return 0
-        if _LN_HTML_MARKERS.search(text) or _COUNTER_IN_HEAD.search(text):
+        if (mentions(head, _LN_HTML_WORDS) and _LN_HTML_MARKERS.search(text)) or _counter_in_head(
+            head, text
+        ):
             return SNIFF_SCORE_LEXISNEXIS
         return 0
 
@@ -704,6 +709,12 @@ def _series(known: list[tuple[int, int]]) -> tuple[int, list[int]] | None:
 
 
 # -- Nexis Uni / Lexis Advance DOCX ------------------------------------------------------
+
+
+def _counter_in_head(head: bytes, text: str) -> bool:
+    """Whether a document counter ("1 of 250 DOCUMENTS") stands on a line of its own in
+    `text`, the head's `head_text`."""
+    return mentions(head, _COUNTER_WORDS) and _COUNTER_IN_HEAD.search(text) is not None
 
 
 def sniff_docx(head: bytes) -> int:
