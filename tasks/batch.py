@@ -432,11 +432,14 @@ class _Streamed:
 
 
 def _stream(item: PlannedFile, ctx: BatchContext) -> _Streamed | None:
-    """A local file over max_file_bytes whose reader streams (JSON Lines, CSV, WARC,
-    archives): hashed a chunk at a time, then read record by record instead of whole.
-    None for every other file (read whole as before, or refused as too large)."""
+    """A local file whose reader streams (JSON Lines, CSV, WARC, archives), over
+    max_file_bytes or read in shards (tasks/plan.py): hashed a chunk at a time, then read
+    record by record instead of whole. None for every other file (read whole as before,
+    or refused as too large)."""
     size = item.file_size or 0
-    if size <= ctx.max_file_bytes or is_url(ctx.source_root) or item.action == "reject":
+    if is_url(ctx.source_root) or item.action == "reject":
+        return None
+    if size <= ctx.max_file_bytes and item.shards == 1:
         return None
     path = os.path.join(os.fsencode(ctx.source_root), item.path_bytes)
     try:

@@ -21,6 +21,8 @@ from wirehouse.warehouse.storage import Warehouse, writing
 READ_ACTIONS = ("new", "check", "retry", "reprocess", "reject")
 MIN_BATCH = 50  # below this, splitting work across workers costs more than it saves
 PLAN_MEMORY = "256MB"  # DuckDB memory for classifying files against the manifest
+# Below this a file is never read in shards: its batch is short anyway (~1 s of work).
+SHARD_MIN_BYTES = 1 << 20
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,6 +47,16 @@ class Plan:
     # Parquet of the live documents of files of many documents that this run reads again,
     # rejects or finds deleted: (source_path, record_key, version, content_sha256).
     documents_file: str | None = None
+
+
+def shard_threshold(stream_bytes: int, read_bytes: int, workers: int) -> int:
+    """Files larger than this are read in shards, one per worker: every file the batch
+    step streams (over `stream_bytes`, max_file_bytes), and a smaller one that holds
+    more than half a worker's share of the bytes the run reads (say a 5 MB WARC of 2,000
+    pages read alone, which one worker would otherwise read while the other idles), if
+    it is over SHARD_MIN_BYTES. Such a file is streamed too (tasks/batch.py), so that each
+    shard skips the costly part of the records it does not take."""
+    return min(stream_bytes, max(SHARD_MIN_BYTES, read_bytes // (2 * max(1, workers))))
 
 
 def batch_rows(to_read: int, batch_size: int, workers: int) -> int:
@@ -73,11 +85,12 @@ def plan_run(
 ) -> Plan:
     """Classify every file against the manifest and write the work and deletion files.
 
-    A local file over `shard_bytes` (max_file_bytes: a container the batch step streams)
-    is read by `workers` batches of its own, one shard of its records each (see
+    A local file over `shard_bytes` (max_file_bytes: a container the batch step streams),
+    or one large beside the rest of the run (`shard_threshold`), is read by `workers`
+    batches of its own, one shard of its records each (see
     `tasks.readers.base.in_shard`), so one huge dump still uses every core; they come
     first, being the longest. Its other shards find nothing to do if it is not a
-    container after all."""
+    container after all. `shard_bytes` None: no file is read in shards."""
     # Imported here: batch workers import this module for BatchRef and need no DuckDB.
     import duckdb
     from wirehouse.warehouse.catalog import create_views
@@ -99,7 +112,15 @@ def plan_run(
         shards = workers if shard_bytes is not None and workers > 1 else 1
         if is_url(source_root):
             shards = 1  # object-store files are read whole (or refused), never streamed
-        sharded = f"(file_size > {int(shard_bytes or 0)} AND action <> 'reject' AND {shards} > 1)"
+        threshold = 0
+        if shards > 1:
+            ((read_bytes,),) = con.execute(
+                "SELECT coalesce(sum(file_size), 0) FROM classified "
+                "WHERE list_contains(?, action) AND action <> 'reject'",
+                [list(READ_ACTIONS)],
+            ).fetchall()
+            threshold = shard_threshold(int(shard_bytes or 0), int(read_bytes), workers)
+        sharded = f"(file_size > {threshold} AND action <> 'reject' AND {shards} > 1)"
         shard_file = scratch / "shards.parquet"
         n_shards = _write_grouped(
             con.sql(

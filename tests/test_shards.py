@@ -190,3 +190,50 @@ def test_readers_skip_what_another_shard_reads(tmp_path):
             assert all(isinstance(i, Skipped) for i in items if i.record_key not in own)
             taken += own
         assert sorted(taken) == sorted(whole) and 0 < len(taken) - len(own) < len(whole)
+
+
+def test_a_container_large_beside_the_rest_of_the_run_is_read_in_shards(tmp_path):
+    """A container under max_file_bytes is read in shards too when it holds most of the
+    run's bytes (one worker would read it while the other idles); the tables are the same."""
+    from wirehouse.tasks.discover import write_discovery
+    from wirehouse.tasks.plan import SHARD_MIN_BYTES, plan_run
+    from wirehouse.warehouse.catalog import ensure_catalog
+    from wirehouse.warehouse.storage import Warehouse, begin_run
+
+    source = tmp_path / "src"
+    source.mkdir()
+    records = [{**r, "maintext": r["maintext"] * 8} for r in _records(700)]
+    _write_jsonl(source / "dump.jsonl", records)
+    for i in range(3):
+        (source / f"small{i}.txt").write_text(_story(200 + i))
+    assert SHARD_MIN_BYTES < (source / "dump.jsonl").stat().st_size < 50 * 2**20
+
+    wh = Warehouse.at(tmp_path / "plan")
+    ensure_catalog(wh)
+    _staging, scratch = begin_run(wh, "r1")
+    write_discovery(str(source), ["*"], [], scratch / "discovered.parquet", {})
+    plan = plan_run(
+        scratch / "discovered.parquet",
+        wh,
+        str(source),
+        scratch,
+        force=False,
+        batch_size=50,
+        workers=2,
+        shard_bytes=50 * 2**20,
+    )
+    firsts = [
+        pq.ParquetFile(ref.work_file).read_row_group(ref.row_group).to_pylist()[0]
+        for ref in plan.batches
+    ]
+    assert [(r["source_path"], r["shard"], r["shards"]) for r in firsts[:2]] == [
+        ("dump.jsonl", 0, 2),
+        ("dump.jsonl", 1, 2),
+    ]
+    assert {r["source_path"] for r in firsts[2:]} <= {f"small{i}.txt" for i in range(3)}
+
+    sharded, single = tmp_path / "sharded", tmp_path / "single"
+    runs = {w: run_ingest(source, w, workers=n) for w, n in ((sharded, 2), (single, 1))}
+    assert [runs[sharded][c] for c in COUNTS] == [runs[single][c] for c in COUNTS]
+    assert runs[sharded]["docs_new"] == 703
+    assert _tables(sharded) == _tables(single)
