@@ -376,3 +376,30 @@ def test_artifact_reports_index_size(tmp_path):
         )
     mine = [a.data for a in artifacts if summary["run_id"] in (a.data or "")]
     assert mine and "Search index: 5 articles after the run." in mine[0]
+
+
+def test_equal_scores_come_in_article_id_order_whoever_indexed_them(tmp_path, monkeypatch):
+    """Reprints of one text score the same: the hits kept, and their order, are decided by
+    article id, not by which indexing thread or run put each one where in the index."""
+    source = tmp_path / "src"
+    story = "Geneva talks on the grain corridor resumed today, officials said.\n"
+    write(source, {f"copies/c{i:02d}.txt": f"Grain corridor\n\n{story}" for i in range(30)})
+    write(source, {"other/o1.txt": "Grain prices\n\nGrain prices rose again in Chicago.\n"})
+    run_ingest(source, tmp_path / "wh")
+    wh = Warehouse.at(tmp_path / "wh")
+    ids = sorted(r[0] for r in query(wh.root, "SELECT article_id FROM articles"))
+    copies = sorted(
+        r[0]
+        for r in query(wh.root, "SELECT article_id FROM articles WHERE source_path LIKE 'copies/%'")
+    )
+    assert len(ids) == 31 and len(copies) == 30
+    orders = []
+    for threads in (1, 4):  # one segment, then several filled in no set order
+        monkeypatch.setattr(search_module, "INDEX_THREADS", threads)
+        update_index(wh, rebuild=True)
+        searcher = Searcher(wh)
+        result = searcher.search('"grain corridor" geneva', limit=7)
+        assert result.total == 30
+        assert [h.article_id for h in result.hits] == copies[:7]
+        orders.append([h.article_id for h in searcher.search("corridor", limit=50).hits])
+    assert orders[0] == orders[1] == copies
