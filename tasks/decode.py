@@ -63,8 +63,10 @@ _ENCODING_STEPS = {"encode", "decode", "transcode"}
 _LINE_BREAKS = re.compile(r"\r\n|[\r\u2028\u2029\x85\x0b\x0c]")
 # Control characters (Cc) except newline, plus BOM / zero-width space left inside the text.
 _CONTROL = re.compile(r"[\x00-\x09\x0e-\x1f\x7f-\x84\x86-\x9f\ufeff\u200b]")
-_SPACES = re.compile(r"[^\S\n]+")  # any run of whitespace except newline (NBSP included)
-_BLANK_RUNS = re.compile(r"\n{3,}")
+# Any run of whitespace except newline (NBSP included), to one space: a lone space is left
+# as it is (the same result, without a replacement at every word).
+_SPACES = re.compile(r"[^\S\n]{2,}|[^\S\n ]")
+_BLANK_RUNS = re.compile(r"\n\n\n+")  # a literal prefix: searched for, not tried at each \n
 _HAS_WORD = re.compile(r"[^\W_]")
 
 

@@ -95,6 +95,7 @@ class StoryFeatures:
 
 _MERSENNE_PRIME = np.uint64((1 << 61) - 1)
 _MAX_HASH = np.uint64((1 << 32) - 1)
+_SHIFT = np.uint64(61)
 
 
 @cache
@@ -107,12 +108,23 @@ def permutations() -> np.ndarray:
 
 
 def minhash(tokens: list[bytes]) -> np.ndarray:
-    """MinHash values of a token set: min over tokens of ((a·h + b) mod p) & (2³² - 1)."""
+    """MinHash values of a token set: min over tokens of ((a·h + b) mod p) & (2³² - 1).
+
+    The product wraps at 2⁶⁴ as datasketch's does. `mod p` for p = 2⁶¹ - 1 is taken
+    without a division: x = q·2⁶¹ + r is q + r (mod p), which is below 2p, and one p off
+    changes the low 32 bits by adding 1 (2⁶¹ is 0 in them); the same values as `% p`,
+    several NumPy passes cheaper than its 64-bit division."""
     a, b = permutations()
     # crc32 instead of datasketch's default sha1: the same role, several times faster.
     hashes = np.fromiter(map(zlib.crc32, tokens), dtype=np.uint64, count=len(tokens))
-    values = (np.outer(hashes, a) + b) % _MERSENNE_PRIME & _MAX_HASH  # uint64 wraps, as there
-    return values.min(axis=0)
+    x = np.multiply.outer(hashes, a)
+    x += b
+    high = x >> _SHIFT
+    x &= _MERSENNE_PRIME
+    x += high  # x mod p, or that plus p
+    x += x >= _MERSENNE_PRIME
+    x &= _MAX_HASH
+    return x.min(axis=0)
 
 
 def story_features(title: str | None, body: str) -> StoryFeatures:
@@ -128,8 +140,10 @@ def word_shingles(text: str, size: int = SHINGLE) -> list[bytes]:
     words = _WORD.findall(text.casefold())
     if not words:
         return []
-    runs = {" ".join(words[i : i + size]) for i in range(max(1, len(words) - size + 1))}
-    return [run.encode() for run in runs]
+    if len(words) <= size:
+        return [" ".join(words).encode()]
+    runs = set(map(" ".join, zip(*(words[i:] for i in range(size)), strict=False)))
+    return list(map(str.encode, runs))
 
 
 def lead_weekday(body: str) -> int | None:
