@@ -136,18 +136,18 @@ def test_a_huge_container_read_in_shards_lands_as_a_single_reading_does(tmp_path
     assert _tables(sharded) == _tables(single)
 
 
-def test_plan_gives_each_shard_of_a_huge_file_a_batch_of_its_own(tmp_path):
+def _plan(source: Path, warehouse: Path, shard_bytes: int):
+    """The plan of a first run over `source` on 2 workers, batches of 50."""
     from wirehouse.tasks.discover import write_discovery
     from wirehouse.tasks.plan import plan_run
     from wirehouse.warehouse.catalog import ensure_catalog
     from wirehouse.warehouse.storage import Warehouse, begin_run
 
-    source = _source(tmp_path)
-    wh = Warehouse.at(tmp_path / "wh")
+    wh = Warehouse.at(warehouse)
     ensure_catalog(wh)
     _staging, scratch = begin_run(wh, "r1")
     write_discovery(str(source), ["*"], [], scratch / "discovered.parquet", {})
-    plan = plan_run(
+    return plan_run(
         scratch / "discovered.parquet",
         wh,
         str(source),
@@ -155,8 +155,13 @@ def test_plan_gives_each_shard_of_a_huge_file_a_batch_of_its_own(tmp_path):
         force=False,
         batch_size=50,
         workers=2,
-        shard_bytes=LIMIT,
+        shard_bytes=shard_bytes,
     )
+
+
+def test_plan_gives_each_shard_of_a_huge_file_a_batch_of_its_own(tmp_path):
+    source = _source(tmp_path)
+    plan = _plan(source, tmp_path / "wh", LIMIT)
     shards = [
         pq.ParquetFile(ref.work_file).read_row_group(ref.row_group).to_pylist()
         for ref in plan.batches
@@ -195,10 +200,7 @@ def test_readers_skip_what_another_shard_reads(tmp_path):
 def test_a_container_large_beside_the_rest_of_the_run_is_read_in_shards(tmp_path):
     """A container under max_file_bytes is read in shards too when it holds most of the
     run's bytes (one worker would read it while the other idles); the tables are the same."""
-    from wirehouse.tasks.discover import write_discovery
-    from wirehouse.tasks.plan import SHARD_MIN_BYTES, plan_run
-    from wirehouse.warehouse.catalog import ensure_catalog
-    from wirehouse.warehouse.storage import Warehouse, begin_run
+    from wirehouse.tasks.plan import SHARD_MIN_BYTES
 
     source = tmp_path / "src"
     source.mkdir()
@@ -208,20 +210,7 @@ def test_a_container_large_beside_the_rest_of_the_run_is_read_in_shards(tmp_path
         (source / f"small{i}.txt").write_text(_story(200 + i))
     assert SHARD_MIN_BYTES < (source / "dump.jsonl").stat().st_size < 50 * 2**20
 
-    wh = Warehouse.at(tmp_path / "plan")
-    ensure_catalog(wh)
-    _staging, scratch = begin_run(wh, "r1")
-    write_discovery(str(source), ["*"], [], scratch / "discovered.parquet", {})
-    plan = plan_run(
-        scratch / "discovered.parquet",
-        wh,
-        str(source),
-        scratch,
-        force=False,
-        batch_size=50,
-        workers=2,
-        shard_bytes=50 * 2**20,
-    )
+    plan = _plan(source, tmp_path / "plan", 50 * 2**20)
     firsts = [
         pq.ParquetFile(ref.work_file).read_row_group(ref.row_group).to_pylist()[0]
         for ref in plan.batches
