@@ -85,10 +85,6 @@ class _Profiles:
         # str.isupper of every code point, looked up by array indexing (1.1 MB).
         self.upper = np.array([chr(c).isupper() for c in range(sys.maxunicode + 1)])
 
-    def ngram_rows(self, text: str) -> list[int]:
-        """`ngram_array` as a list."""
-        return self.ngram_array(text).tolist()
-
     def ngram_array(self, text: str) -> np.ndarray:
         """Rows of the n-grams langdetect's NGram window yields for a normalized text.
 
@@ -137,7 +133,7 @@ def _code_points(text: str) -> np.ndarray:
 
 
 def _gram_key(gram: str) -> int:
-    """An n-gram of up to 3 characters as one integer, as `_Profiles.ngram_rows` builds it."""
+    """An n-gram of up to 3 characters as one integer, as `_Profiles.ngram_array` builds it."""
     key = 0
     for char in gram:
         key = (key << 21) | ord(char)
@@ -196,9 +192,12 @@ class FastDetector(Detector):
             self.text = _LATIN.sub("", self.text)
 
     def _extract_ngrams(self) -> list[int]:
+        return self._ngram_array().tolist()
+
+    def _ngram_array(self) -> np.ndarray:
         if not self.text:
-            return []
-        return self._profiles.ngram_rows(self.text.translate(self._profiles.normalized))
+            return np.empty(0, dtype=np.intp)
+        return self._profiles.ngram_array(self.text.translate(self._profiles.normalized))
 
     def _init_probability(self) -> np.ndarray:
         return np.full(len(self.langlist), 1.0 / len(self.langlist))
@@ -214,12 +213,9 @@ class FastDetector(Detector):
         down the rows (the same multiplications in the same order as the loop); only the
         draws the walk used are consumed. So the walk, its stopping step and every float
         are langdetect's."""
-        if self.seed is None or self.prior_map is not None:
-            super()._detect_block()
-            return
         self.cleaning_text()
-        rows = self._profiles.ngram_array(self.text.translate(self._profiles.normalized))
-        if not self.text or not len(rows):
+        rows = self._ngram_array()
+        if not len(rows):
             raise LangDetectException(ErrorCode.CantDetectError, "No features in text.")
         matrix = self._profiles.matrix
         draws = _Draws(self.seed)
@@ -249,10 +245,6 @@ class FastDetector(Detector):
             total += prob / self.n_trial
         self.langprob = list(total)
 
-    def _update_lang_prob(self, prob: np.ndarray, word: int, alpha: float) -> bool:
-        prob *= alpha / self.BASE_FREQ + self._profiles.matrix[word]
-        return True
-
     def _normalize_prob(self, prob: np.ndarray) -> float:
         prob /= np.cumsum(prob)[-1]  # cumsum adds left to right, like langdetect's sum()
         return float(prob.max())
@@ -277,7 +269,8 @@ class _Draws:
 
     def __init__(self, seed: int) -> None:
         self.seed = seed
-        self.buffer, self.gauss_next = _opening(seed)  # shared, never written to
+        self.buffer = _opening(seed)  # shared, never written to
+        self.gauss_next: float | None = None  # as Random.seed leaves it
         self.generator: np.random.MT19937 | None = None  # past the opening, if needed
         self.at = 0
 
@@ -334,10 +327,10 @@ def _generator(seed: int) -> np.random.MT19937:
 
 
 @cache
-def _opening(seed: int) -> tuple[np.ndarray, float | None]:
-    """The first OPENING outputs of `random.Random(seed)` (every detection with this
-    seed starts with them), and its first `gauss_next`."""
-    return _generator(seed).random_raw(OPENING), random.Random(seed).getstate()[2]
+def _opening(seed: int) -> np.ndarray:
+    """The first OPENING outputs of `random.Random(seed)`: every detection with this seed
+    starts with them."""
+    return _generator(seed).random_raw(OPENING)
 
 
 @cache

@@ -57,7 +57,7 @@ SEARCH_DIR = "search"
 STATE_FILE = "wirehouse.json"
 KEEP_GENERATIONS = 2  # the newest and the one before (a reader may still have it open)
 # Indexing threads (each writes segments of its own; tantivy merges them) and the heap of
-# each: 10,000 news articles index in 5.1 s on one thread, 2.9-3.3 s on two (this VM's 2
+# each: 10,000 news articles index in 5.1 s on one thread, 2.9-3.5 s on two (this VM's 2
 # cores, idle once the batches are done). Equal scores are then ordered by article id
 # (`_top`), not by where the threads put the documents.
 INDEX_THREADS = 4

@@ -308,9 +308,8 @@ class LexisNexisHtmlReader(ExportReader):
         text = head_text(head)
         if not (_STARTS_MARKUP.match(text) and _LOOKS_HTML.search(text)):
             return 0
-        if (mentions(head, _LN_HTML_WORDS) and _LN_HTML_MARKERS.search(text)) or _counter_in_head(
-            head, text
-        ):
+        markers = mentions(head, _LN_HTML_WORDS) and _LN_HTML_MARKERS.search(text)
+        if markers or _counter_in_head(head, text):
             return SNIFF_SCORE_LEXISNEXIS
         return 0
 
@@ -340,6 +339,12 @@ class LexisNexisHtmlReader(ExportReader):
 
 
 # -- LexisNexis TXT / HTML ---------------------------------------------------------------
+
+
+def _counter_in_head(head: bytes, text: str) -> bool:
+    """Whether a document counter ("1 of 250 DOCUMENTS") stands on a line of its own in
+    `text`, the head's `head_text`."""
+    return mentions(head, _COUNTER_WORDS) and _COUNTER_IN_HEAD.search(text) is not None
 
 
 def _text_paras(text: str) -> list[_Para]:
@@ -709,12 +714,6 @@ def _series(known: list[tuple[int, int]]) -> tuple[int, list[int]] | None:
 
 
 # -- Nexis Uni / Lexis Advance DOCX ------------------------------------------------------
-
-
-def _counter_in_head(head: bytes, text: str) -> bool:
-    """Whether a document counter ("1 of 250 DOCUMENTS") stands on a line of its own in
-    `text`, the head's `head_text`."""
-    return mentions(head, _COUNTER_WORDS) and _COUNTER_IN_HEAD.search(text) is not None
 
 
 def sniff_docx(head: bytes) -> int:
