@@ -12,8 +12,11 @@ from functools import cache
 
 import charset_normalizer
 import ftfy
+import ftfy.chardata
+import ftfy.fixes
 from charset_normalizer.cd import mb_encoding_languages
 from charset_normalizer.constant import FREQUENCIES
+from wirehouse.tasks import mojibake
 from wirehouse.tasks.errors import RejectError
 
 # Longest BOMs first: the UTF-32-LE BOM starts with the UTF-16-LE one.
@@ -59,8 +62,26 @@ _FTFY_CONFIG = ftfy.TextFixerConfig(
     explain=True,
 )
 _ENCODING_STEPS = {"encode", "decode", "transcode"}
+# What ftfy's other fixers act on, with _FTFY_CONFIG: the control characters it removes
+# (ESC among them, which its terminal-escape fixer needs) and surrogates. C1 controls
+# are not listed: its mojibake test matches every one of them.
+_FTFY_OTHER_FIXES = re.compile(
+    "["
+    + "".join(re.escape(chr(code)) for code in sorted(ftfy.chardata.CONTROL_CHARS))
+    + "\ud800-\udfff]"
+)
+# The fast path below reproduces ftfy's result only while these fixers stay off.
+_FTFY_FAST_PATH = _FTFY_CONFIG.normalization == "NFC" and not any(
+    (
+        _FTFY_CONFIG.unescape_html,
+        _FTFY_CONFIG.fix_latin_ligatures,
+        _FTFY_CONFIG.fix_character_width,
+        _FTFY_CONFIG.uncurl_quotes,
+    )
+)
 
 _LINE_BREAKS = re.compile(r"\r\n|[\r\u2028\u2029\x85\x0b\x0c]")
+_BREAK_CHARS = "\r\u2028\u2029\x85\x0b\x0c"  # every match of _LINE_BREAKS holds one
 # Control characters (Cc) except newline, plus BOM / zero-width space left inside the text.
 _CONTROL = re.compile(r"[\x00-\x09\x0e-\x1f\x7f-\x84\x86-\x9f\ufeff\u200b]")
 # Any run of whitespace except newline (NBSP included), to one space: a lone space is left
@@ -138,10 +159,21 @@ def decode_bytes(raw: bytes) -> Decoded:
 
 
 def normalize_text(text: str) -> str:
-    """NFC, LF line ends, no control characters, single spaces, at most one blank line."""
-    text = _LINE_BREAKS.sub("\n", text)
-    text = _CONTROL.sub(lambda m: " " if m.group() == "\t" else "", text)
-    text = _SPACES.sub(" ", text)
+    """NFC, LF line ends, no control characters, single spaces, at most one blank line.
+
+    Each substitution runs only on a text that holds something for it to replace: a
+    substring test for the line breaks, and `str.isprintable` for the rest (false for
+    every control, format and whitespace character but the space, so a printable text
+    holds nothing `_CONTROL` removes and no whitespace `_SPACES` replaces but double
+    spaces). Scanning for what is not there was most of this function's time.
+    """
+    if any(char in text for char in _BREAK_CHARS):
+        text = _LINE_BREAKS.sub("\n", text)
+    if not text.replace("\n", "").isprintable():
+        text = _CONTROL.sub(lambda m: " " if m.group() == "\t" else "", text)
+        text = _SPACES.sub(" ", text)
+    elif "  " in text:
+        text = _SPACES.sub(" ", text)
     text = "\n".join(line.strip() for line in text.split("\n"))
     # NFC last: deleting a control or zero-width character can bring a letter and a
     # combining mark together that only now compose.
@@ -164,14 +196,40 @@ def _repair_mojibake(text: str) -> tuple[str, bool]:
 
     Lossy mojibake whose lost byte the context settles is restored too: see
     `_restore_lost_quotes`.
+
+    Most texts hold no mojibake, and for them ftfy's answer is known without running it
+    (`_unchanged_by_ftfy`); it costs a tenth of ftfy's own test.
     """
     if text.isascii():
         return text, False
+    unchanged = _unchanged_by_ftfy(text)
+    if unchanged is not None:
+        return unchanged, False
     fixed, steps = ftfy.fix_and_explain(text, config=_FTFY_CONFIG)
     repaired = any(step.action in _ENCODING_STEPS for step in steps or ())
     if repaired and _LOSSY_QUOTE in text:
         fixed = _restore_lost_quotes(text, fixed)
     return fixed, repaired
+
+
+def _unchanged_by_ftfy(text: str) -> str | None:
+    """What `ftfy.fix_and_explain(text, _FTFY_CONFIG)` returns when it fixes no encoding.
+
+    None when ftfy might fix one, or do anything but its line-break and NFC steps.
+
+    With _FTFY_CONFIG, a pass of ftfy over a text that its mojibake test passes
+    (`ftfy.badness.is_bad`, computed exactly by `mojibake.is_bad`) and that holds none
+    of the characters its other fixers act on changes only line breaks (`fix_line_breaks`)
+    and then the normalization (NFC). ftfy repeats passes until one changes nothing: the
+    second pass, over that result, is a no-op if the result passes the test too (neither
+    step makes control characters or surrogates, and both are idempotent).
+    """
+    if not _FTFY_FAST_PATH or _FTFY_OTHER_FIXES.search(text) or mojibake.is_bad(text):
+        return None
+    result = unicodedata.normalize("NFC", ftfy.fixes.fix_line_breaks(text))
+    if result != text and mojibake.is_bad(result):
+        return None
+    return result
 
 
 # UTF-8 E2 80 9x read as cp1252 with errors="replace": "â€" and U+FFFD for the lost byte.
