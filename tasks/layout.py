@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from itertools import pairwise
 
 from wirehouse.tasks.dates import HEADER_LINES, match_dateline
@@ -118,7 +119,7 @@ def _title_index(lines: list[str], content: list[int]) -> int | None:
 
 def _may_be_title(line: str) -> bool:
     return not (
-        match_dateline(line) is not None
+        _is_dateline(line)
         or _is_date_stamp(line)
         or _is_byline(line)
         or _DESK_NOTE.search(line) is not None
@@ -128,7 +129,7 @@ def _may_be_title(line: str) -> bool:
 
 def _opens_story(line: str) -> bool:
     """A dateline, date header, date stamp or byline: what sits between a headline and its story."""
-    return match_dateline(line) is not None or _is_date_stamp(line) or _is_byline(line)
+    return _is_dateline(line) or _is_date_stamp(line) or _is_byline(line)
 
 
 def _paragraph(lines: list[str], start: int) -> list[str]:
@@ -220,11 +221,18 @@ def _is_byline(line: str) -> bool:
     )
 
 
+@lru_cache(maxsize=1024)
+def _is_dateline(line: str) -> bool:
+    """Whether the line opens with a dateline or date header. Cached: the title and lede
+    rules ask it of the same few opening lines, up to four times per article."""
+    return match_dateline(line) is not None
+
+
 def _lede_index(lines: list[str], content: list[int]) -> int | None:
     """A short paragraph between the title and the dateline is the lede (standfirst)."""
     if len(content) < 3:
         return None
     candidate, after = lines[content[1]], lines[content[2]]
-    if len(candidate) > MAX_LEDE_CHARS or match_dateline(candidate) is not None:
+    if len(candidate) > MAX_LEDE_CHARS or _is_dateline(candidate):
         return None
-    return content[1] if match_dateline(after) is not None else None
+    return content[1] if _is_dateline(after) else None

@@ -36,7 +36,7 @@ from __future__ import annotations
 import re
 import zlib
 from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date
 from functools import cache
@@ -79,9 +79,13 @@ _WEEKDAYS = {
 }
 # "on Friday", "am Freitag", "el viernes", "в пятницу", "vendredi": the day of the news.
 # "last Friday" / "next Friday" name other days and are not matched.
+# The lookbehind is written once for both alternatives, and the lookahead names the
+# letters a match can start with: the same matches, with most positions of the lead
+# rejected by one test instead of two alternatives' (half the search's time).
 _WEEKDAY = re.compile(
-    r"(?<![\w-])(?:on|am|el|в|во)\s+(" + "|".join(_WEEKDAYS) + r")\b"
-    r"|(?<![\w-])(lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche)\b",
+    r"(?<![\w-])(?=[oaeвlmjvsd])"
+    r"(?:(?:on|am|el|в|во)\s+(" + "|".join(_WEEKDAYS) + r")\b"
+    r"|(lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche)\b)",
     re.IGNORECASE,
 )
 LEAD_CHARS = 1500
@@ -107,16 +111,21 @@ def permutations() -> np.ndarray:
     return np.stack([a, b])
 
 
-def minhash(tokens: list[bytes]) -> np.ndarray:
-    """MinHash values of a token set: min over tokens of ((a·h + b) mod p) & (2³² - 1).
-
-    The product wraps at 2⁶⁴ as datasketch's does. `mod p` for p = 2⁶¹ - 1 is taken
-    without a division: x = q·2⁶¹ + r is q + r (mod p), which is below 2p, and one p off
-    changes the low 32 bits by adding 1 (2⁶¹ is 0 in them); the same values as `% p`,
-    several NumPy passes cheaper than its 64-bit division."""
-    a, b = permutations()
+def minhash(tokens: Iterable[bytes]) -> np.ndarray:
+    """MinHash values of a token set: min over tokens of ((a·h + b) mod p) & (2³² - 1)."""
     # crc32 instead of datasketch's default sha1: the same role, several times faster.
-    hashes = np.fromiter(map(zlib.crc32, tokens), dtype=np.uint64, count=len(tokens))
+    return minhash_of_hashes(np.fromiter(map(zlib.crc32, tokens), dtype=np.uint64))
+
+
+def minhash_of_hashes(hashes: np.ndarray) -> np.ndarray:
+    """`minhash` of the tokens whose crc32 values `hashes` holds (uint64), repeats allowed.
+
+    A token seen twice leaves every minimum as it is, so the tokens need not be made
+    distinct first. The product wraps at 2⁶⁴ as datasketch's does. `mod p` for
+    p = 2⁶¹ - 1 is taken without a division: x = q·2⁶¹ + r is q + r (mod p), which is
+    below 2p, and one p off changes the low 32 bits by adding 1 (2⁶¹ is 0 in them); the
+    same values as `% p`, several NumPy passes cheaper than its 64-bit division."""
+    a, b = permutations()
     x = np.multiply.outer(hashes, a)
     x += b
     high = x >> _SHIFT
@@ -130,20 +139,20 @@ def minhash(tokens: list[bytes]) -> np.ndarray:
 def story_features(title: str | None, body: str) -> StoryFeatures:
     """Signature of the article's word shingles, and the weekday its lead names."""
     signature = None
-    if shingles := word_shingles(f"{title or ''}\n{body}"):
-        signature = minhash(shingles).astype(np.uint32).tolist()
+    shingles = word_shingles(f"{title or ''}\n{body}")
+    hashes = np.fromiter(map(zlib.crc32, shingles), dtype=np.uint64)
+    if hashes.size:
+        signature = minhash_of_hashes(hashes).astype(np.uint32).tolist()
     return StoryFeatures(signature, lead_weekday(body))
 
 
-def word_shingles(text: str, size: int = SHINGLE) -> list[bytes]:
-    """The distinct runs of `size` consecutive words (case-folded); one for shorter texts."""
+def word_shingles(text: str, size: int = SHINGLE) -> Iterator[bytes]:
+    """The runs of `size` consecutive words (case-folded), repeats included; one run for
+    shorter texts, none for a text without words. MinHash needs no set of them."""
     words = _WORD.findall(text.casefold())
-    if not words:
-        return []
     if len(words) <= size:
-        return [" ".join(words).encode()]
-    runs = set(map(" ".join, zip(*(words[i:] for i in range(size)), strict=False)))
-    return list(map(str.encode, runs))
+        return iter([" ".join(words).encode()] if words else [])
+    return map(str.encode, map(" ".join, zip(*(words[i:] for i in range(size)), strict=False)))
 
 
 def lead_weekday(body: str) -> int | None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import random
+import re
 import zlib
 from datetime import date, datetime
 from pathlib import Path
@@ -12,7 +13,11 @@ import duckdb
 import numpy as np
 import pytest
 from conftest import SEEDS, query, run_ingest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from wirehouse.tasks.stories import (
+    _WEEKDAY,
+    _WEEKDAYS,
     MAX_QUOTE_ARTICLES,
     Candidate,
     Dated,
@@ -395,3 +400,27 @@ def test_cookbook_files_are_read_only_sql():
     for path in COOKBOOK:
         (statement,) = duckdb.extract_statements(path.read_text())
         assert statement.type == duckdb.StatementType.SELECT, path
+
+
+_PLAIN_WEEKDAY = re.compile(  # the pattern before its lookbehind was factored out
+    r"(?<![\w-])(?:on|am|el|в|во)\s+(" + "|".join(_WEEKDAYS) + r")\b"
+    r"|(?<![\w-])(lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche)\b",
+    re.IGNORECASE,
+)
+
+
+@given(
+    st.lists(
+        st.sampled_from([*_WEEKDAYS, "on", "ON", "Am", "el", "в", "ВО", "x", "-", "last"])
+        | st.text(alphabet="oOnNaAmMеЕвВ \n-_ſKİı", max_size=4),
+        max_size=8,
+    ).map(" ".join)
+)
+@settings(deadline=None, database=None, max_examples=2000)
+def test_weekday_pattern_finds_what_the_plain_one_does(lead):
+    plain = _PLAIN_WEEKDAY.search(lead)
+    match = _WEEKDAY.search(lead)
+    assert (plain and plain.span(), plain and plain.groups()) == (
+        match and match.span(),
+        match and match.groups(),
+    )
