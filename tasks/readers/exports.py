@@ -280,8 +280,13 @@ def decode_export(raw: bytes, *, markup: bool = False) -> str:
     return decoded.text
 
 
+@lru_cache(maxsize=2)
 def head_text(head: bytes) -> str:
-    """A sniffing view of a file's first bytes: BOM-aware, undecodable bytes replaced."""
+    """A sniffing view of a file's first bytes: BOM-aware, undecodable bytes replaced.
+
+    Kept for the next sniff of the same bytes: `choose_reader` asks every reader, and
+    four of them read this view (a bytes object keeps its hash, so a repeat costs one
+    lookup instead of a decode of up to 64 KB)."""
     for bom, codec in _BOMS:
         if head.startswith(bom):
             return head[len(bom) :].decode(codec, errors="replace")

@@ -276,10 +276,14 @@ class LexisNexisTextReader(ExportReader):
         text = head_text(head)
         if head.startswith(b"PK\x03\x04") or _STARTS_MARKUP.match(text):
             return 0
-        if (
-            _counter_in_head(head, text)
-            or len(set(_TXT_FIELD_MARKER.findall(text))) >= 2
-            or (_TXT_HEADER_MARKER.search(text) and _TXT_FIELD_MARKER.search(text))
+        # Every field marker holds ": " or ":\t": without one, its patterns need not run.
+        fields = ": " in text or ":\t" in text
+        if _counter_in_head(head, text) or (
+            fields
+            and (
+                len(set(_TXT_FIELD_MARKER.findall(text))) >= 2
+                or (_TXT_HEADER_MARKER.search(text) and _TXT_FIELD_MARKER.search(text))
+            )
         ):
             return SNIFF_SCORE_LEXISNEXIS
         return 0
