@@ -59,6 +59,7 @@ from wirehouse.warehouse.storage import crash_point, parquet_writer, write_parqu
 Reader = Callable[[bytes], tuple[bytes, int, int | None]]
 
 FLUSH_ROWS = 500  # rows of a table a batch holds before writing them out as a row group
+READ_CHUNK = 1 << 20  # read_file: what each read asks for once the stated size is read
 
 
 @dataclass(frozen=True, slots=True)
@@ -748,6 +749,25 @@ def _stage_article(row: ArticleRow, ctx: BatchContext, tables: Staged) -> None:
     ]
 
 
+def _read_all(fd: int, size: int, limit: int) -> bytes:
+    """Up to `limit` bytes of an open file: one read of the size fstat gave, plus one byte
+    to see a file that grew since, then on to its end.
+
+    Not `BufferedReader.read(limit)`: that allocates `limit` bytes (max_file_bytes, 50 MB)
+    for every file before reading it, which cost more than reading a news file."""
+    parts = []
+    total = 0
+    request = min(size + 1, limit)
+    while total < limit:
+        chunk = os.read(fd, min(request, limit - total))
+        if not chunk:
+            break
+        parts.append(chunk)
+        total += len(chunk)
+        request = READ_CHUNK
+    return parts[0] if len(parts) == 1 else b"".join(parts)
+
+
 def read_file(path: bytes, max_bytes: int) -> tuple[bytes, int, int]:
     """Read a whole file, refusing oversized ones unread; returns (bytes, size, mtime_ns)."""
     try:
@@ -768,8 +788,7 @@ def read_file(path: bytes, max_bytes: int) -> tuple[bytes, int, int]:
                 f"{st.st_size:,} bytes is over the limit of {max_bytes:,} "
                 "(max_file_bytes); not read",
             )
-        with os.fdopen(os.dup(fd), "rb") as handle:
-            raw = handle.read(max_bytes + 1)
+        raw = _read_all(fd, st.st_size, max_bytes + 1)
     except OSError as exc:
         raise RejectError("io_error", f"read failed: {exc.strerror or exc}") from None
     finally:

@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 from conftest import SEEDS, query
 from wirehouse.tasks.article import EnrichOptions
-from wirehouse.tasks.batch import BatchContext, process_batch, read_file
+from wirehouse.tasks.batch import BatchContext, _read_all, process_batch, read_file
 from wirehouse.tasks.discover import write_discovery
 from wirehouse.tasks.errors import RejectError
 from wirehouse.tasks.plan import plan_run
@@ -203,6 +203,26 @@ def test_too_large_file_is_refused_unread(tmp_path):
     tracemalloc.stop()
     assert info.value.reason == "too_large" and "not read" in info.value.message
     assert peak < MB
+
+
+def test_a_file_read_whole_even_when_it_grew_after_fstat(tmp_path):
+    path = tmp_path / "growing.txt"
+    data = os.urandom(3 * MB + 17)
+    path.write_bytes(data)
+    fd = os.open(path, os.O_RDONLY)
+    try:  # fstat said 10 bytes: the reader reads on to the end, and stops at the limit
+        assert _read_all(fd, 10, len(data) + 1) == data
+        os.lseek(fd, 0, os.SEEK_SET)
+        assert _read_all(fd, 10, MB) == data[:MB]
+        os.lseek(fd, 0, os.SEEK_SET)
+        assert _read_all(fd, len(data), len(data) + 1) == data
+    finally:
+        os.close(fd)
+    raw, size, _ = read_file(os.fsencode(path), 50 * MB)
+    assert raw == data and size == len(data)
+    with pytest.raises(RejectError) as info:
+        read_file(os.fsencode(path), MB)
+    assert info.value.reason == "too_large"
 
 
 def test_file_vanishing_between_discovery_and_reading(tmp_path):
