@@ -60,13 +60,7 @@ _FIRST_NON_LATIN = 0x300
 _LETTERS = re.compile(r"[^\W\d_]")  # what str.isalpha() accepts, near enough
 
 
-class _NormalizedChars(dict[int, str]):
-    """str.translate table applying NGram.normalize, filled in as characters show up."""
-
-    def __missing__(self, codepoint: int) -> str:
-        normalized = NGram.normalize(chr(codepoint))
-        self[codepoint] = normalized
-        return normalized
+_UNSET = np.uint32(0xFFFFFFFF)  # not a code point: NGram.normalize not asked yet
 
 
 class _Profiles:
@@ -76,7 +70,10 @@ class _Profiles:
 
     def __init__(self, directory: str = PROFILES_DIRECTORY) -> None:
         self.langlist, self.word_lang_prob_map, self.matrix = _read_profiles(directory)
-        self.normalized = _NormalizedChars()
+        # NGram.normalize of each code point (one character for one), filled in as code
+        # points show up: an array lookup per text instead of str.translate's dict lookup
+        # per character (4.5 MB).
+        self.normalized = np.full(sys.maxunicode + 1, _UNSET, dtype=np.uint32)
         grams = [gram for gram in self.word_lang_prob_map if 1 <= len(gram) <= NGram.N_GRAM]
         keys = np.array([_gram_key(gram) for gram in grams], dtype=np.uint64)
         order = np.argsort(keys)
@@ -85,8 +82,20 @@ class _Profiles:
         # str.isupper of every code point, looked up by array indexing (1.1 MB).
         self.upper = np.array([chr(c).isupper() for c in range(sys.maxunicode + 1)])
 
-    def ngram_array(self, text: str) -> np.ndarray:
-        """Rows of the n-grams langdetect's NGram window yields for a normalized text.
+    def normalize(self, text: str) -> np.ndarray:
+        """The code points of `text` with NGram.normalize applied to each."""
+        codes = _code_points(text)
+        normalized = self.normalized[codes]
+        unset = normalized == _UNSET
+        if unset.any():
+            for code in np.unique(codes[unset]).tolist():
+                self.normalized[code] = ord(NGram.normalize(chr(code)))
+            normalized = self.normalized[codes]
+        return normalized.astype(np.uint64)
+
+    def ngram_array(self, codes: np.ndarray) -> np.ndarray:
+        """Rows of the n-grams langdetect's NGram window yields for a normalized text (its
+        code points, as `normalize` gives them).
 
         The window holds up to 3 characters and starts again from a space after each
         space. So at each character it yields the 1-, 2- and 3-grams ending there, except
@@ -94,7 +103,7 @@ class _Profiles:
         for a space after a space or for a capital after a capital. Each n-gram becomes
         one integer (21 bits per code point), looked up among the profiles' sorted keys.
         """
-        chars = _code_points(" " + text)  # langdetect's window starts as a space
+        chars = np.concatenate((_SPACE_CODE, codes))  # langdetect's window starts as a space
         here, before = chars[1:], chars[:-1]
         two_before = np.concatenate((np.zeros(1, dtype=chars.dtype), chars[:-2]))
         space = chars == SPACE
@@ -124,6 +133,7 @@ class _Profiles:
 
 
 SPACE = ord(" ")
+_SPACE_CODE = np.array([SPACE], dtype=np.uint64)
 
 
 def _code_points(text: str) -> np.ndarray:
@@ -180,10 +190,16 @@ class FastDetector(Detector):
         self._profiles = profiles
 
     def append(self, text: str) -> None:
-        text = self.URL_RE.sub(" ", text)
-        text = self.MAIL_RE.sub(" ", text)
-        text = NGram.normalize_vi(text)
-        self.text += _DOUBLE_SPACES.sub(" ", text[: self.max_text_length])
+        """Detector.append; each substitution skipped where the text lacks what every
+        match holds ("http", "@", a Vietnamese tone mark, two spaces)."""
+        if "http" in text:
+            text = self.URL_RE.sub(" ", text)
+        if "@" in text:
+            text = self.MAIL_RE.sub(" ", text)
+        if any(mark in text for mark in NGram.DMARK_CLASS):
+            text = NGram.normalize_vi(text)
+        text = text[: self.max_text_length]
+        self.text += _DOUBLE_SPACES.sub(" ", text) if "  " in text else text
 
     def cleaning_text(self) -> None:
         codes = _code_points(self.text)
@@ -197,7 +213,7 @@ class FastDetector(Detector):
     def _ngram_array(self) -> np.ndarray:
         if not self.text:
             return np.empty(0, dtype=np.intp)
-        return self._profiles.ngram_array(self.text.translate(self._profiles.normalized))
+        return self._profiles.ngram_array(self._profiles.normalize(self.text))
 
     def _init_probability(self) -> np.ndarray:
         return np.full(len(self.langlist), 1.0 / len(self.langlist))
@@ -209,10 +225,9 @@ class FastDetector(Detector):
         normalizes them every fifth step, stopping once one language passes
         CONV_THRESHOLD. The n-grams are drawn ahead (`_Draws`: the numbers
         `random.Random(seed)` gives), the rows of a trial's draws are added to its weight
-        at once, and the steps between two normalizations are one NumPy running product
-        down the rows (the same multiplications in the same order as the loop); only the
-        draws the walk used are consumed. So the walk, its stopping step and every float
-        are langdetect's."""
+        at once, and each step multiplies the 55 probabilities by one row in place (the
+        same multiplications in the same order as the loop); only the draws the walk used
+        are consumed. So the walk, its stopping step and every float are langdetect's."""
         self.cleaning_text()
         rows = self._ngram_array()
         if not len(rows):
@@ -233,8 +248,8 @@ class FastDetector(Detector):
                     )
                     factors = np.concatenate((factors, weight + matrix[rows[more]]))
                     ends = np.concatenate((ends, more_ends))
-                walk = np.concatenate((prob[None, :], factors[used : used + steps]))
-                prob = np.multiply.accumulate(walk, axis=0)[-1]
+                for factor in factors[used : used + steps]:
+                    prob *= factor  # langdetect's order: one n-gram's row at a time
                 used += steps
                 if self._normalize_prob(prob) > self.CONV_THRESHOLD:
                     break
@@ -246,10 +261,15 @@ class FastDetector(Detector):
         self.langprob = list(total)
 
     def _normalize_prob(self, prob: np.ndarray) -> float:
-        prob /= np.cumsum(prob)[-1]  # cumsum adds left to right, like langdetect's sum()
-        return float(prob.max())
+        total = _add.accumulate(prob)[-1]  # left to right, like langdetect's sum()
+        # Dividing by one positive number keeps the order, and rounding is monotonic:
+        # the largest quotient is the largest value's quotient.
+        top = _maximum.reduce(prob) / total
+        prob /= total
+        return float(top)
 
 
+_add, _maximum = np.add, np.maximum
 FIRST_DRAWS = 96  # n-grams drawn ahead for a trial (a walk takes ~40 steps on news text)
 OPENING = 1 << 14  # outputs of the seed kept: 7 walks of ~40 steps take ~600
 
