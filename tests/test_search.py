@@ -12,6 +12,8 @@ from pathlib import Path
 import pytest
 import tantivy
 from conftest import SEEDS, query, run_ingest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from wirehouse.warehouse import search as search_module
 from wirehouse.warehouse.search import (
     TEXT_FIELDS,
@@ -403,3 +405,9 @@ def test_equal_scores_come_in_article_id_order_whoever_indexed_them(tmp_path, mo
         assert [h.article_id for h in result.hits] == copies[:7]
         orders.append([h.article_id for h in searcher.search("corridor", limit=50).hits])
     assert orders[0] == orders[1] == copies
+
+
+@given(st.text(min_size=search_module.ARRAY_FOLD_CHARS, max_size=600) | st.text(max_size=40))
+@settings(deadline=None, database=None, max_examples=400)
+def test_fold_of_a_long_text_is_the_tables(text):
+    assert search_module.fold(text) == text.translate(search_module._FOLD)

@@ -130,8 +130,46 @@ _FOLD = _FoldTable({c: c for c in range(128)})
 
 def fold(text: str) -> str:
     """Accents off every precomposed letter (é→e, ё→е, ά→α), same length; case is left
-    to the analyzer, so query operators (AND, OR, NOT) survive."""
-    return text.translate(_FOLD)
+    to the analyzer, so query operators (AND, OR, NOT) survive.
+
+    A long text is folded through an array of code points (`_fold_codes`): str.translate
+    looks each character up in the table's dict, which cost more than the rest of
+    indexing an article."""
+    if text.isascii():
+        return text  # the table leaves ASCII as it is
+    if len(text) < ARRAY_FOLD_CHARS:
+        return text.translate(_FOLD)
+    return _fold_codes(text)
+
+
+ARRAY_FOLD_CHARS = 256
+
+
+def _fold_codes(text: str) -> str:
+    import numpy as np
+
+    codes = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    table = _fold_array()
+    folded = table[codes]
+    unset = folded == _UNSET
+    if unset.any():
+        for code in np.unique(codes[unset]).tolist():
+            table[code] = _FOLD[code]
+        folded = table[codes]
+    return folded.tobytes().decode("utf-32-le", "surrogatepass")
+
+
+_UNSET = 0xFFFFFFFF  # not a code point: _FOLD not asked yet
+
+
+@cache
+def _fold_array() -> Any:
+    """`_FOLD` as an array over every code point (4.5 MB), filled in as code points show up."""
+    import numpy as np
+
+    table = np.full(0x110000, _UNSET, dtype=np.uint32)
+    table[:128] = np.arange(128, dtype=np.uint32)
+    return table
 
 
 def analyzer(language: str | None) -> tantivy.TextAnalyzer:
