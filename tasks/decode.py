@@ -530,8 +530,17 @@ _ESCAPED = re.compile("[\udc00-\udcff]+")
 
 
 def _decode_counting(payload: bytes, encoding: str) -> tuple[str, int]:
-    """Decode with one U+FFFD per bad byte; also return how many bytes were bad."""
-    return _ESCAPED_BYTE.subn("\ufffd", payload.decode(encoding, errors="wirehouse-escape"))
+    """Decode with one U+FFFD per bad byte; also return how many bytes were bad.
+
+    UTF-8 uses Python's own 'surrogateescape' instead of the handler above: it gives the
+    same string (a bad byte in UTF-8 is always 0x80 or above, and both map it to
+    U+DC00+byte), and the decoder applies it in C instead of calling Python once per bad
+    byte (a file in a legacy code page has hundreds: this was most of its decoding)."""
+    errors = "surrogateescape" if encoding in _UTF8_NAMES else "wirehouse-escape"
+    return _ESCAPED_BYTE.subn("\ufffd", payload.decode(encoding, errors=errors))
+
+
+_UTF8_NAMES = frozenset({"utf_8", "utf-8", "utf8"})
 
 
 def _reject_magic(raw: bytes) -> None:

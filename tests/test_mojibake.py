@@ -138,3 +138,11 @@ def test_repair_is_ftfys(text):
 @example("x\u200b\ufeffy  z")
 def test_normalize_text_is_the_plain_substitutions(text):
     assert decode.normalize_text(text) == _old_normalize_text(text)
+
+
+@given(st.binary(max_size=300) | st.text(max_size=100).map(lambda t: t.encode("utf-8")))
+@settings(BASE, max_examples=3000)
+@example(b"\xed\xa0\x80 \xe2\x82 a \xc0\xaf \xff\xfe \xf4\x90\x80\x80")
+def test_utf8_counting_decode_is_the_escaping_handlers(raw):
+    escaped = raw.decode("utf-8", errors="wirehouse-escape")
+    assert decode._decode_counting(raw, "utf_8") == decode._ESCAPED_BYTE.subn("\ufffd", escaped)
