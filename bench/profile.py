@@ -1,6 +1,6 @@
 """Where a batch spends its time per document: each step of the real batch code, timed.
 
-    python -m bench.profile N [--workdir DIR] [--sample 2000] [--no-check]
+    python -m bench.profile N [--workdir DIR] [--sample 2000] [--no-check] [--no-html]
         [--clock wall|cpu] [--json OUT]
 
 `profile_steps()` runs the pipeline's own `tasks.batch.process_batch`, in this process, on
@@ -45,8 +45,10 @@ A short warm-up first runs a small batch of each format, so what a worker pays o
 once, so both runs read from the page cache.
 
 The same articles are then profiled as one JSON Lines file (`{"id", "text"}` per line, the
-text as decoded from each file). HTML pages are skipped: bench/corpus.py writes plain text
-only.
+text as decoded from each file), and as many HTML pages as there are files, written by
+bench/formats.py (`html_page`: a news page with its menu, metadata and footer around the
+article; the first N of its stories, which are bench.corpus's originals), read by the
+`html` reader (trafilatura) like any saved page.
 """
 
 from __future__ import annotations
@@ -146,7 +148,6 @@ MAX_FILE_BYTES = 50 * 1024 * 1024  # wirehouse.settings' default max_file_bytes
 WARM_UP_FILES = 20
 OVERHEAD_CALLS = 200_000
 BUSY_CPU_OVER_WALL = 0.9  # below: the process waited for a core part of the time
-HTML_NOTE = "skipped: bench/corpus.py writes plain text files only, no HTML pages"
 RUN_ID = "profile"
 # A plan's work file (tasks/plan.py): the columns of PlannedFile it holds.
 WORK_SCHEMA = pa.schema(
@@ -576,30 +577,38 @@ def profile_steps(
     check: bool = True,
     jsonl: bool = True,
     clock: str = "wall",
+    html: bool = False,
 ) -> dict[str, Any]:
     """Time each step of process_batch on `files` (as plain files), then on the same
-    articles as one JSON Lines file; per format: ms, ms per document and share of each
-    step, and (everything but language) / language. `root` is the source root (default:
-    the files' common folder); `registry` is the batch's (default: the built-in one);
-    `check` also runs the batch without wrappers, as the cross-check of the total;
-    `clock` is "wall" (perf_counter) or "cpu" (this thread's CPU time)."""
+    articles as one JSON Lines file, and (`html`) on as many HTML pages of bench.formats;
+    per format: ms, ms per document and share of each step, and (everything but language)
+    / language. `root` is the source root (default: the files' common folder);
+    `registry` is the batch's (default: the built-in one); `check` also runs the batch
+    without wrappers, as the cross-check of the total; `clock` is "wall" (perf_counter)
+    or "cpu" (this thread's CPU time)."""
     files = sorted(files)
     root = root or Path(os.path.commonpath([p.parent for p in files]))
     options = options or EnrichOptions(latest_date=date.today())
     scratch = Path(tempfile.mkdtemp(prefix="wirehouse-profile-"))
     try:
         lines = _write_jsonl(files, root, scratch / "articles.jsonl") if jsonl else None
+        pages = _write_html(len(files), scratch / "html") if html else []
         started = time.perf_counter()
         _warm_up(files, root, lines, registry, options)
+        if pages:
+            _run_batch(
+                pages[:WARM_UP_FILES], pages[0].parent, options, registry, StepTimer(), timed=False
+            )
         warm_up = time.perf_counter() - started
         overhead = wrapper_overhead(CLOCKS[clock])
         args = (registry, options, clock, overhead, check)
         formats: dict[str, Any] = {"text": _profile(files, root, *args)}
         if lines is not None:
             formats["jsonl"] = _profile([lines], scratch, *args)
+        if pages:
+            formats["html"] = _profile(pages, pages[0].parent, *args)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
-    formats["html"] = {"skipped": HTML_NOTE}
     return {
         "sample_files": len(files),
         "root": str(root),
@@ -642,6 +651,19 @@ def _write_jsonl(files: list[Path], root: Path, target: Path) -> Path:
             record = {"id": path.relative_to(root).as_posix(), "text": text}
             out.write(json.dumps(record, ensure_ascii=False) + "\n")
     return target
+
+
+def _write_html(count: int, folder: Path) -> list[Path]:
+    """`count` news pages as bench/formats.py writes them for its HTML corpus."""
+    from bench.formats import html_page, load_sources, stories
+
+    folder.mkdir(parents=True)
+    pages = []
+    for story in stories(load_sources(), 0, count):
+        page = folder / f"{story.name}.html"
+        page.write_text(html_page(story), encoding="utf-8")
+        pages.append(page)
+    return pages
 
 
 def sample_files(corpus: Path, n: int) -> list[Path]:
@@ -754,6 +776,9 @@ def main(argv: list[str] | None = None) -> int:
         default="wall",
         help="time the steps by the wall clock (default) or by this thread's CPU time",
     )
+    parser.add_argument(
+        "--no-html", action="store_true", help="leave out the HTML pages (bench.formats')"
+    )
     parser.add_argument("--json", type=Path, help="also write the figures here")
     args = parser.parse_args(argv)
     corpus = args.workdir / f"corpus-{args.n}"
@@ -766,7 +791,13 @@ def main(argv: list[str] | None = None) -> int:
     files = sample_files(corpus, args.sample)
     options = EnrichOptions(latest_date=date.today())
     result = profile_steps(
-        files, load_registry(), options, root=corpus, check=not args.no_check, clock=args.clock
+        files,
+        load_registry(),
+        options,
+        root=corpus,
+        check=not args.no_check,
+        clock=args.clock,
+        html=not args.no_html,
     )
     print_profile(result)
     if args.json:
