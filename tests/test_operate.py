@@ -133,11 +133,15 @@ def test_form_parameters_reach_the_flow(served, tmp_path):
 @pytest.mark.parametrize(("runner", "processes"), [("process", 2), ("thread", 1)])
 def test_runner_and_workers_chosen_in_the_form_are_honoured(served, tmp_path, runner, processes):
     """The runner is made per run from the form's options: `process` with 2 workers runs
-    the batches in 2 worker processes, `thread` in the flow's own; the artifact says so."""
+    the batches in 2 worker processes, `thread` in the flow's own; the artifact says so.
+
+    Each batch has a few hundred milliseconds of work (articles of ~8 KB): with one-line
+    files, a warm worker finished all three batches before the other one had started."""
     source = tmp_path / "many"
     source.mkdir()
     for i in range(120):
-        (source / f"{i}.txt").write_text(f"Headline {i}\n\nMOSCOW, July 28. /TASS/. Text {i}.")
+        words = " ".join(f"talks{i} continued on day {k} in the capital." for k in range(160))
+        (source / f"{i}.txt").write_text(f"Headline {i}\n\nMOSCOW, July 28. /TASS/. {words}")
     run = served.prefect.run_deployment(
         "ingest",
         {
