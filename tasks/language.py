@@ -76,9 +76,7 @@ class _Profiles:
         self.normalized = np.full(sys.maxunicode + 1, _UNSET, dtype=np.uint32)
         grams = [gram for gram in self.word_lang_prob_map if 1 <= len(gram) <= NGram.N_GRAM]
         keys = np.array([_gram_key(gram) for gram in grams], dtype=np.uint64)
-        order = np.argsort(keys)
-        self.keys = keys[order]
-        self.rows = np.array([self.word_lang_prob_map[gram] for gram in grams])[order]
+        self.table = _KeyTable(keys, np.array([self.word_lang_prob_map[g] for g in grams]))
         # str.isupper of every code point, looked up by array indexing (1.1 MB).
         self.upper = np.array([chr(c).isupper() for c in range(sys.maxunicode + 1)])
 
@@ -101,35 +99,79 @@ class _Profiles:
         space. So at each character it yields the 1-, 2- and 3-grams ending there, except
         a space as a 1-gram and a 3-gram with a space in the middle, and nothing at all
         for a space after a space or for a capital after a capital. Each n-gram becomes
-        one integer (21 bits per code point), looked up among the profiles' sorted keys.
+        one integer (21 bits per code point); the ones the window yields are looked up
+        among the profiles' keys (`_KeyTable`), by character, then 1-, 2- and 3-gram.
         """
         chars = np.concatenate((_SPACE_CODE, codes))  # langdetect's window starts as a space
         here, before = chars[1:], chars[:-1]
-        two_before = np.concatenate((np.zeros(1, dtype=chars.dtype), chars[:-2]))
         space = chars == SPACE
-        silent = (self.upper[here] & self.upper[before]) | (space[1:] & space[:-1])
-        grams = (
-            (here, ~space[1:]),
-            ((before << 21) | here, True),
-            ((two_before << 42) | (before << 21) | here, ~space[:-1]),
-        )
-        found = self._row_of(np.concatenate([keys for keys, _valid in grams]))
-        n = len(here)
-        columns = [
-            np.where(valid & ~silent, found[i * n : (i + 1) * n], -1)
-            for i, (_keys, valid) in enumerate(grams)
-        ]
-        rows = np.stack(columns, axis=1).ravel()  # by character, then 1-, 2-, 3-gram
-        return rows[rows >= 0]
+        voiced = ~((self.upper[here] & self.upper[before]) | (space[1:] & space[:-1]))
+        keys = np.empty((len(here), 3), dtype=np.uint64)
+        keys[:, 0] = here
+        np.bitwise_or(before << _BITS, here, out=keys[:, 1])
+        keys[1:, 2] = keys[:-1, 1] << _BITS
+        keys[0, 2] = SPACE << 21  # never yielded: the window's first space comes before
+        keys[:, 2] |= here
+        yields = np.empty((len(here), 3), dtype=bool)
+        np.logical_and(voiced, ~space[1:], out=yields[:, 0])
+        yields[:, 1] = voiced
+        np.logical_and(voiced, ~space[:-1], out=yields[:, 2])
+        found = self.table.rows_of(keys[yields])
+        return found[found >= 0]
 
-    def _row_of(self, keys: np.ndarray) -> np.ndarray:
-        """The profile row of each n-gram key, or -1 for n-grams no profile has. The
-        distinct keys are looked up, in order: a text repeats most of its n-grams, and
-        NumPy's search narrows each step from the last one when the keys come sorted
-        (half the time of searching the text's keys as they come)."""
-        distinct, where = np.unique(keys, return_inverse=True)
-        at = np.minimum(np.searchsorted(self.keys, distinct), len(self.keys) - 1)
-        return np.where(self.keys[at] == distinct, self.rows[at], -1)[where]
+
+_BITS = np.uint64(21)
+_EMPTY = np.uint64(0xFFFFFFFFFFFFFFFF)  # no n-gram key: 3 code points take 63 bits
+_GOLDEN = np.uint64(0x9E3779B97F4A7C15)  # Fibonacci hashing's multiplier, 2^64 / phi
+
+
+class _KeyTable:
+    """The profiles' n-gram keys in an open-addressing hash table (linear probing), so
+    a text's n-grams are looked up with a few whole-array probes.
+
+    Hand-written because no library offers a vectorized integer hash map for NumPy
+    arrays: sorting a text's keys to search them among the sorted profile keys (what
+    this replaces) was a third of the language step. A key's home slot is its Fibonacci
+    hash (the top bits of key x 2^64/phi); a key is stored at the first free slot from
+    its home on, so a lookup probes from the home until it finds the key (its row) or a
+    free slot (-1). Under a quarter of the slots are used, so most lookups end on the first
+    probe and none takes more than `probes`.
+    """
+
+    def __init__(self, keys: np.ndarray, rows: np.ndarray) -> None:
+        bits = max(4, (4 * len(keys)).bit_length())
+        self.mask = (1 << bits) - 1
+        self.shift = np.uint64(64 - bits)
+        stored: list[int | None] = [None] * (self.mask + 1)
+        slot_rows = [-1] * (self.mask + 1)
+        self.probes = 1
+        homes = self._homes(keys).tolist()
+        for key, row, home in zip(keys.tolist(), rows.tolist(), homes, strict=True):
+            slot, probes = home, 1
+            while stored[slot] is not None:
+                slot, probes = (slot + 1) & self.mask, probes + 1
+            stored[slot], slot_rows[slot] = key, row
+            self.probes = max(self.probes, probes)
+        self.keys = np.array([_EMPTY if k is None else k for k in stored], dtype=np.uint64)
+        self.rows = np.array(slot_rows, dtype=np.intp)
+
+    def _homes(self, keys: np.ndarray) -> np.ndarray:
+        return ((keys * _GOLDEN) >> self.shift).astype(np.intp)
+
+    def rows_of(self, keys: np.ndarray) -> np.ndarray:
+        """The profile row of each key, or -1 for n-grams no profile has."""
+        found = np.full(len(keys), -1, dtype=np.intp)
+        slots = self._homes(keys)
+        at = np.arange(len(keys))  # the keys not settled yet, by position
+        for _ in range(self.probes):
+            stored = self.keys.take(slots)
+            hit = stored == keys
+            found[at[hit]] = self.rows.take(slots[hit])
+            going = (stored != _EMPTY) & ~hit
+            if not going.any():
+                break
+            at, keys, slots = at[going], keys[going], (slots[going] + 1) & self.mask
+        return found
 
 
 SPACE = ord(" ")
@@ -226,8 +268,9 @@ class FastDetector(Detector):
         CONV_THRESHOLD. The n-grams are drawn ahead (`_Draws`: the numbers
         `random.Random(seed)` gives), the rows of a trial's draws are added to its weight
         at once, and each step multiplies the 55 probabilities by one row in place (the
-        same multiplications in the same order as the loop); only the draws the walk used
-        are consumed. So the walk, its stopping step and every float are langdetect's."""
+        same multiplications in the same order as the loop: one product reduction per
+        block); only the draws the walk used are consumed. So the walk, its stopping step
+        and every float are langdetect's."""
         self.cleaning_text()
         rows = self._ngram_array()
         if not len(rows):
@@ -239,17 +282,21 @@ class FastDetector(Detector):
             prob = self._init_probability()
             weight = (self.alpha + draws.gauss() * self.ALPHA_WIDTH) / self.BASE_FREQ
             chosen, ends = draws.peek_below(len(rows), FIRST_DRAWS)
-            factors = weight + matrix[rows[chosen]]
+            # Row 0 is scratch: a block's probabilities go in the row before its factors.
+            factors = np.empty((len(chosen) + 1, len(prob)))
+            np.add(weight, matrix[rows[chosen]], out=factors[1:])
             used, last, steps = 0, 0, 1  # last: the step a block ends on (0, 5, 10, …)
             while True:
-                if used + steps > len(factors):  # a long walk: draw up to the limit
+                if used + steps >= len(factors):  # a long walk: draw up to the limit
                     more, more_ends = draws.peek_below(
-                        len(rows), self.ITERATION_LIMIT + 1 - len(factors), int(ends[-1])
+                        len(rows), self.ITERATION_LIMIT + 2 - len(factors), int(ends[-1])
                     )
                     factors = np.concatenate((factors, weight + matrix[rows[more]]))
                     ends = np.concatenate((ends, more_ends))
-                for factor in factors[used : used + steps]:
-                    prob *= factor  # langdetect's order: one n-gram's row at a time
+                # prob x f1 x f2 … left to right, each product rounded, as langdetect's
+                # loop does one n-gram's row at a time (a product reduction is sequential).
+                factors[used] = prob
+                _multiply.reduce(factors[used : used + steps + 1], axis=0, out=prob)
                 used += steps
                 if self._normalize_prob(prob) > self.CONV_THRESHOLD:
                     break
@@ -269,7 +316,7 @@ class FastDetector(Detector):
         return float(top)
 
 
-_add, _maximum = np.add, np.maximum
+_add, _maximum, _multiply = np.add, np.maximum, np.multiply
 FIRST_DRAWS = 96  # n-grams drawn ahead for a trial (a walk takes ~40 steps on news text)
 OPENING = 1 << 14  # outputs of the seed kept: 7 walks of ~40 steps take ~600
 

@@ -7,14 +7,18 @@ import json
 import subprocess
 import sys
 
+import numpy as np
 import pytest
 from conftest import SEEDS
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from wirehouse.tasks.language import (
     CONFIDENT,
     UNKNOWN,
     FastDetector,
     LanguageGuess,
     LanguageHint,
+    _KeyTable,
     _profiles,
     detect_language,
 )
@@ -200,3 +204,33 @@ def test_a_short_text_gets_a_language_only_with_a_hint_it_supports():
     assert detect_language(short, hint=tass).evidence == "text+outlet:tass"
     assert detect_language(short, hint=LanguageHint(("ja",), "outlet:kyodo")) == UNKNOWN
     assert detect_language("12 345", hint=tass) == UNKNOWN  # no letters, no language
+
+
+@given(
+    st.lists(st.integers(0, (1 << 63) - 1), unique=True, max_size=300),
+    st.lists(st.integers(0, (1 << 63) - 1), max_size=100),
+)
+@settings(max_examples=200, deadline=None)
+def test_key_table_finds_each_key_and_only_those(keys, others):
+    """The hash table answers as a dict would (small tables: clusters of probes)."""
+    rows = list(range(len(keys)))
+    table = _KeyTable(np.array(keys, dtype=np.uint64), np.array(rows, dtype=np.intp))
+    wanted = dict(zip(keys, rows, strict=True))
+    asked = keys + others
+    assert table.rows_of(np.array(asked, dtype=np.uint64)).tolist() == [
+        wanted.get(k, -1) for k in asked
+    ]
+
+
+def test_key_table_probes_past_keys_of_one_home():
+    """Eight keys with the same home slot: the last is found eight probes on, and a key
+    missing from that home's run is reported missing, not another key's row."""
+    sizing = _KeyTable(np.arange(8, dtype=np.uint64), np.arange(8))
+    candidates = np.arange(200_000, dtype=np.uint64)
+    homes = sizing._homes(candidates)
+    same = candidates[homes == homes[1]]
+    keys, missing = same[:8], same[8:12]
+    table = _KeyTable(keys, np.arange(8))
+    assert table.probes == 8
+    assert table.rows_of(keys).tolist() == list(range(8))
+    assert table.rows_of(missing).tolist() == [-1] * len(missing)
