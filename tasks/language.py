@@ -13,6 +13,7 @@ tests/test_language.py compares the two on thousands of texts.
 
 from __future__ import annotations
 
+import itertools
 import json
 import math
 import os
@@ -421,7 +422,10 @@ def detect_language(
     probable of them that the hint names, recorded as `text+<hint>`. A hint never turns
     a confident detection, and never names a language the text gives no sign of.
     """
-    letters = len(_LETTERS.findall(text, 0, 1000))
+    # Only whether the first 1,000 characters hold `min_letters` letters, or any, is
+    # asked below: counting stops there (counting all of them was a tenth of the step).
+    wanted = max(min_letters, 1)
+    letters = sum(1 for _ in itertools.islice(_LETTERS.finditer(text, 0, 1000), wanted))
     if letters < min_letters and (hint is None or not letters):
         return UNKNOWN
     detector = FastDetector(_profiles(), seed)
