@@ -320,6 +320,7 @@ class FastDetector(Detector):
 _add, _maximum, _multiply = np.add, np.maximum, np.multiply
 FIRST_DRAWS = 96  # n-grams drawn ahead for a trial (a walk takes ~40 steps on news text)
 OPENING = 1 << 14  # outputs of the seed kept: 7 walks of ~40 steps take ~600
+_OPENING_PREFIX = 1 << 10  # how much of it a detection's choices are first found in
 
 
 class _Draws:
@@ -341,6 +342,9 @@ class _Draws:
         self.gauss_next: float | None = None  # as Random.seed leaves it
         self.generator: np.random.MT19937 | None = None  # past the opening, if needed
         self.at = 0
+        self._below = 0  # the n of `_positions` (0: none yet)
+        self._known = 0  # how much of the opening `_positions` covers
+        self._choices = self._positions = np.empty(0, dtype=np.intp)
 
     def _ahead(self, count: int) -> np.ndarray:
         """At least `count` outputs from the next one on, not consumed."""
@@ -358,6 +362,10 @@ class _Draws:
         and after each of them how many outputs it took from the next one on (skip
         included); nothing is consumed (`at` moves when the caller knows how many it
         used)."""
+        if self.generator is None:  # still in the opening, where `at` is a position
+            found = self._opening_choices(n, self.at + skip, k)
+            if found is not None:
+                return found
         shift = np.uint64(32 - n.bit_length())
         want = k + 16
         while True:
@@ -367,6 +375,25 @@ class _Draws:
                 kept = kept[:k]
                 return values[kept].astype(np.intp), kept + (skip + 1)
             want *= 2
+
+    def _opening_choices(self, n: int, start: int, k: int) -> tuple[np.ndarray, np.ndarray] | None:
+        """`peek_below` inside the opening, where positions are `at`'s: the positions of
+        the outputs that are below n once shifted are found once per detection, over a
+        prefix of the opening that grows as the walk goes further, and a trial's draws are
+        the next k of them from `start`. None when the opening ends first."""
+        if self._below != n:
+            self._below, self._known = n, 0
+            self._choices = _shifted_opening(self.seed, n.bit_length())
+        while True:
+            if self._known:
+                first = int(self._positions.searchsorted(start))
+                kept = self._positions[first : first + k]
+                if len(kept) == k:
+                    return self._choices[kept], kept - (self.at - 1)
+                if self._known == OPENING:
+                    return None
+            self._known = min(OPENING, max(_OPENING_PREFIX, 2 * self._known, 2 * (start + k)))
+            self._positions = np.flatnonzero(self._choices[: self._known] < n)
 
     def random(self) -> float:
         a, b = (int(v) for v in self._ahead(2)[:2])
@@ -392,6 +419,13 @@ def _generator(seed: int) -> np.random.MT19937:
         "state": {"key": np.array(state[:-1], dtype=np.uint32), "pos": state[-1]},
     }
     return generator
+
+
+@cache
+def _shifted_opening(seed: int, bits: int) -> np.ndarray:
+    """The opening's outputs as `choice` over a number of `bits` bits reads them: their
+    top `bits` bits."""
+    return (_opening(seed) >> np.uint64(32 - bits)).astype(np.intp)
 
 
 @cache

@@ -143,6 +143,26 @@ def test_fast_detector_matches_on_generated_text():
         assert _fast(text) == _plain_langdetect(text), text[:80]
 
 
+@pytest.mark.parametrize(("opening", "prefix"), [(128, 32), (512, 16)])
+def test_fast_detector_matches_past_a_short_opening(monkeypatch, opening, prefix):
+    """Walks that run past the seed's opening (drawn from the generator) and past the
+    prefix first searched: with a short opening, every text goes there."""
+    import random
+
+    from wirehouse.tasks import language
+
+    monkeypatch.setattr(language, "OPENING", opening)
+    monkeypatch.setattr(language, "_OPENING_PREFIX", prefix)
+    for cached in (language._opening, language._shifted_opening):
+        cached.cache_clear()
+        monkeypatch.setattr(language, cached.__name__, functools.cache(cached.__wrapped__))
+    rng = random.Random(opening)
+    words = " ".join(_tricky_texts()).split()
+    for _ in range(60):
+        text = " ".join(rng.choice(words) for _ in range(rng.randint(1, 60)))
+        assert _fast(text) == _plain_langdetect(text), text[:80]
+
+
 def test_ngram_rows_are_langdetects_ngrams_in_order():
     """The vectorized n-gram window against langdetect's character loop, n-gram by n-gram
     (the probability tests only see the few n-grams the random walk draws)."""
