@@ -139,8 +139,8 @@ class _KeyTable:
     probe and none takes more than `probes`.
     """
 
-    def __init__(self, keys: np.ndarray, rows: np.ndarray) -> None:
-        bits = max(4, (4 * len(keys)).bit_length())
+    def __init__(self, keys: np.ndarray, rows: np.ndarray, spread: int = 4) -> None:
+        bits = max(4, (spread * len(keys)).bit_length())
         self.mask = (1 << bits) - 1
         self.shift = np.uint64(64 - bits)
         stored: list[int | None] = [None] * (self.mask + 1)
