@@ -4,8 +4,8 @@ langdetect spends most of its time in per-character Python loops (normalizing ea
 character, sliding the n-gram window) and in per-language Python loops (updating 55
 probabilities per sampled n-gram). `FastDetector` keeps langdetect's profiles, its random
 walk and its floating-point arithmetic, and replaces those loops with equivalent
-whole-text operations (str.translate, regular expressions, every n-gram of the text as an
-integer key looked up among the profiles' sorted keys at once) and NumPy vectors (same
+whole-text operations (code-point arrays, regular expressions, every n-gram of the text as an
+integer key looked up in a hash table of the profiles' keys at once) and NumPy vectors (same
 element-wise IEEE operations, same left-to-right sums). It draws the same random numbers
 in the same order, so every answer and probability is bit-for-bit langdetect's;
 tests/test_language.py compares the two on thousands of texts.
@@ -65,7 +65,7 @@ _UNSET = np.uint32(0xFFFFFFFF)  # not a code point: NGram.normalize not asked ye
 
 
 class _Profiles:
-    """langdetect's n-gram profiles as sorted n-gram keys and a (n-grams × languages) matrix."""
+    """langdetect's profiles: a hash table of n-gram keys, a (n-grams × languages) matrix."""
 
     seed: int | None = None  # Detector.__init__ reads factory.seed; each detector sets its own
 
