@@ -111,7 +111,7 @@ class _Profiles:
         keys[:, 0] = here
         np.bitwise_or(before << _BITS, here, out=keys[:, 1])
         keys[1:, 2] = keys[:-1, 1] << _BITS
-        keys[0, 2] = SPACE << 21  # never yielded: the window's first space comes before
+        keys[0, 2] = SPACE << _KEY_BITS  # never yielded: the window's first space comes before
         keys[:, 2] |= here
         yields = np.empty((len(here), 3), dtype=bool)
         np.logical_and(voiced, ~space[1:], out=yields[:, 0])
@@ -121,7 +121,8 @@ class _Profiles:
         return found[found >= 0]
 
 
-_BITS = np.uint64(21)
+_KEY_BITS = 21  # per code point in an n-gram key (`_gram_key`)
+_BITS = np.uint64(_KEY_BITS)
 _EMPTY = np.uint64(0xFFFFFFFFFFFFFFFF)  # no n-gram key: 3 code points take 63 bits
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)  # Fibonacci hashing's multiplier, 2^64 / phi
 
@@ -189,7 +190,7 @@ def _gram_key(gram: str) -> int:
     """An n-gram of up to 3 characters as one integer, as `_Profiles.ngram_array` builds it."""
     key = 0
     for char in gram:
-        key = (key << 21) | ord(char)
+        key = (key << _KEY_BITS) | ord(char)
     return key
 
 
@@ -268,10 +269,10 @@ class FastDetector(Detector):
         normalizes them every fifth step, stopping once one language passes
         CONV_THRESHOLD. The n-grams are drawn ahead (`_Draws`: the numbers
         `random.Random(seed)` gives), the rows of a trial's draws are added to its weight
-        at once, and each step multiplies the 55 probabilities by one row in place (the
-        same multiplications in the same order as the loop: one product reduction per
-        block); only the draws the walk used are consumed. So the walk, its stopping step
-        and every float are langdetect's."""
+        at once, and each block multiplies the 55 probabilities by its rows in one product
+        reduction (the same multiplications in the same order as the loop); only the draws
+        the walk used are consumed. So the walk, its stopping step and every float are
+        langdetect's."""
         self.cleaning_text()
         rows = self._ngram_array()
         if not len(rows):
