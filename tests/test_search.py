@@ -411,3 +411,30 @@ def test_equal_scores_come_in_article_id_order_whoever_indexed_them(tmp_path, mo
 @settings(deadline=None, database=None, max_examples=400)
 def test_fold_of_a_long_text_is_the_tables(text):
     assert search_module.fold(text) == text.translate(search_module._FOLD)
+
+
+_MIXED = st.sampled_from(
+    "aZ09 _-.,'\"\n\t\u00a0\u3000éÉßøĳ"  # ASCII, spaces, precomposed Latin, ligature
+    "йЙёЁσς"  # Cyrillic (й keeps its mark), Greek
+    "हिन्दी"  # Devanagari: letters with combining vowel signs and a virama
+    "新华社北京ひらがなカタカナ한국어"  # Han, Kana (single tokens), Hangul (runs)
+    "\u0301\u200d①²½"  # a lone combining mark, ZWJ, other numbers
+) | st.characters(exclude_categories=("Cs",))
+
+
+@given(
+    st.text(_MIXED, min_size=search_module.ARRAY_FOLD_CHARS, max_size=700)
+    | st.text(_MIXED, max_size=60)
+)
+@settings(deadline=None, database=None, max_examples=400)
+def test_the_writers_pre_split_text_gives_the_regex_analyzers_tokens(text):
+    """The writer indexes `index_text` with a whitespace tokenizer: the tokens (and so
+    positions: the bare tokenizers) and the analyzed terms are the regex analyzer's."""
+    bare_regex = search_module._bare_regex()
+    bare_split = tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.whitespace()).build()
+    split = search_module.index_text(text)
+    assert bare_split.analyze(split) == bare_regex.analyze(search_module.fold(text))
+    for language in ("en", "ru", None):
+        assert analyzer(language, pre_split=True).analyze(split) == analyzer(language).analyze(
+            search_module.fold(text)
+        )

@@ -57,9 +57,10 @@ SEARCH_DIR = "search"
 STATE_FILE = "wirehouse.json"
 KEEP_GENERATIONS = 2  # the newest and the one before (a reader may still have it open)
 # Indexing threads (each writes segments of its own; tantivy merges them) and the heap of
-# each: 10,000 news articles index in 5.1 s on one thread, 2.9-3.5 s on two (this VM's 2
-# cores, idle once the batches are done). Equal scores are then ordered by article id
-# (`_top`), not by where the threads put the documents.
+# each: 9,966 bench articles index in 3.5 s on one thread, 1.6-2.5 s on two (this VM's 2
+# cores, idle once the batches are done; 2.4-3.1 s before the writer's pre-split text).
+# Equal scores are then ordered by article id (`_top`), not by where the threads put the
+# documents.
 INDEX_THREADS = 4
 WRITER_HEAP_PER_THREAD = 32_000_000  # tantivy wants at least 15 MB per thread
 TIE_MARGIN = 20  # extra hits fetched to see which documents tie with the last one kept
@@ -172,9 +173,101 @@ def _fold_array() -> Any:
     return table
 
 
-def analyzer(language: str | None) -> tantivy.TextAnalyzer:
+# --- the writer's pre-split text ----------------------------------------------------------
+#
+# tantivy's regex tokenizer is most of the cost of indexing: on 9,966 bench articles
+# (2.7 KB each) the analyzer's regex took 4.2 CPU-seconds where its whitespace tokenizer
+# takes 1.7. So the writer indexes `index_text(text)`: fold(text) with every character
+# the regex does not put in a token made a space, and each single-character token (Han,
+# Kana) set between spaces. The whitespace tokenizer then yields the regex tokenizer's
+# tokens over fold(text), in the same order, so the same positions; the filters after it
+# are the same. Which characters are which is asked of the regex tokenizer itself, one
+# code point at a time as they show up (Python's Unicode tables are another version than
+# the Rust regex crate's). Queries and snippets still use the regex analyzer.
+
+_WORD, _SINGLE, _GAP = 1, 2, 0
+_SPLIT_FLAG = 0x8000_0000  # in `_split_array`: the folded code point is a single token
+
+
+@cache
+def _bare_regex() -> tantivy.TextAnalyzer:
+    return tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.regex(TOKEN_PATTERN)).build()
+
+
+def _token_kind(char: str) -> int:
+    """_WORD (part of a run), _SINGLE (a token of its own) or _GAP (no token), as
+    the regex tokenizer treats `char`; two of it tell a run from single tokens."""
+    if 0xD800 <= ord(char) < 0xE000:
+        return _GAP  # a lone surrogate (decoded with surrogateescape) is no letter
+    tokens = _bare_regex().analyze(char + char)
+    return _GAP if not tokens else _WORD if len(tokens) == 1 else _SINGLE
+
+
+class _SplitTable(dict):
+    """str.translate table of `index_text`: a code point -> its folded character, a
+    space, or its folded character between spaces."""
+
+    def __missing__(self, code: int) -> str:
+        folded = chr(_FOLD[code])
+        kind = _token_kind(folded)
+        value = folded if kind == _WORD else f" {folded} " if kind == _SINGLE else " "
+        self[code] = value
+        return value
+
+
+_SPLIT = _SplitTable()
+
+
+@cache
+def _ascii_split() -> bytes:
+    """bytes.translate table of `index_text` for ASCII text (no ASCII is _SINGLE)."""
+    return bytes(ord(_SPLIT[c]) if len(_SPLIT[c]) == 1 else 0x20 for c in range(128)) + bytes(
+        b" " * 128
+    )
+
+
+@cache
+def _split_array() -> Any:
+    """`_SPLIT` as an array over every code point, filled in as code points show up:
+    the folded code point, a space, or the folded code point with `_SPLIT_FLAG`."""
+    import numpy as np
+
+    return np.full(0x110000, _UNSET, dtype=np.uint32)
+
+
+def index_text(text: str) -> str:
+    """fold(text) as the index writer's whitespace tokenizer takes it (see above)."""
+    if text.isascii():
+        return text.encode().translate(_ascii_split()).decode()
+    if len(text) < ARRAY_FOLD_CHARS:
+        return text.translate(_SPLIT)
+    import numpy as np
+
+    codes = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    table = _split_array()
+    out = table[codes]
+    unset = out == _UNSET
+    if unset.any():
+        for code in np.unique(codes[unset]).tolist():
+            value = _SPLIT[code]
+            table[code] = ord(value) if len(value) == 1 else ord(value[1]) | _SPLIT_FLAG
+        out = table[codes]
+    single = out >= _SPLIT_FLAG
+    if single.any():  # each single token becomes space, character, space
+        widths = np.where(single, 3, 1)
+        out = np.repeat(out & ~np.uint32(_SPLIT_FLAG), widths)
+        starts = (np.cumsum(widths) - widths)[single]
+        out[starts] = out[starts + 2] = 0x20
+    return out.tobytes().decode("utf-32-le", "surrogatepass")
+
+
+def analyzer(language: str | None, pre_split: bool = False) -> tantivy.TextAnalyzer:
+    """The analyzer of a language's field; `pre_split`: the writer's, over `index_text`."""
+    tokenizer = (
+        tantivy.Tokenizer.whitespace() if pre_split else tantivy.Tokenizer.regex(TOKEN_PATTERN)
+    )
     builder = (
-        tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.regex(TOKEN_PATTERN))
+        tantivy.TextAnalyzerBuilder(tokenizer)
         .filter(tantivy.Filter.remove_long(MAX_TOKEN_BYTES))
         .filter(tantivy.Filter.lowercase())
         .filter(tantivy.Filter.ascii_fold())
@@ -210,10 +303,11 @@ def _schema() -> tantivy.Schema:
 SCHEMA = _schema()
 
 
-def _open(path: Path, create: bool = False) -> tantivy.Index:
+def _open(path: Path, create: bool = False, writer: bool = False) -> tantivy.Index:
+    """The index at `path`; a `writer`'s text fields take `index_text`, not the text."""
     index = tantivy.Index(SCHEMA, path=str(path), reuse=not create)
     for name in TEXT_FIELDS:
-        index.register_tokenizer(name, analyzer(name.removeprefix("text_")))
+        index.register_tokenizer(name, analyzer(name.removeprefix("text_"), pre_split=writer))
     return index
 
 
@@ -315,7 +409,7 @@ def update_index(wh: Warehouse, rebuild: bool = False) -> IndexSummary:
         building.mkdir(parents=True)
         if base is not None:
             _link_generation(base.path, building)
-    index = _open(building, create=base is None)
+    index = _open(building, create=base is None, writer=True)
     threads = max(1, min(INDEX_THREADS, os.cpu_count() or 1))
     writer = index.writer(WRITER_HEAP_PER_THREAD * threads, threads)
     try:
@@ -482,7 +576,7 @@ def _add_rows(writer: tantivy.IndexWriter, rows: Iterable[dict[str, Any]]) -> in
     for row in rows:
         doc = tantivy.Document()
         text = "\n\n".join(t for t in (row["title"], row["lede"], row["body"]) if t)
-        doc.add_text(text_field(row["language"]), fold(text))
+        doc.add_text(text_field(row["language"]), index_text(text))
         doc.add_text("article_id", row["article_id"])
         doc.add_integer(
             "file_key", file_key(row["source_root"], row["source_path"], row["record_key"])
