@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import atexit
+import gc
 import json
 import logging
 import os
@@ -63,6 +65,11 @@ FormatOption = Annotated[OutputFormat, typer.Option("--format", "-f", help="Outp
 def _setup() -> None:
     for key, value in PREFECT_DEFAULTS.items():
         os.environ.setdefault(key, value)
+    # Registered first, so run last: once every other exit handler (Prefect's log and
+    # event flushing among them) has run, the interpreter's final garbage collection
+    # over Prefect's and pydantic's millions of objects is skipped. Their memory goes
+    # back with the process. That collection was 0.5-0.8 s of a 3.5 s `make demo`.
+    atexit.register(gc.freeze)
 
 
 @app.command()
