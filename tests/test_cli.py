@@ -233,3 +233,25 @@ def test_a_failed_accounting_check_is_one_line_and_exit_2(tmp_path, monkeypatch)
     (line,) = [line for line in result.output.splitlines() if "accounted for 4" in line]
     assert line.startswith("error:") and "run the same ingest" in line
     assert Warehouse.at(tmp_path / "wh").committed_runs() == [INIT_RUN_ID]  # nothing committed
+
+
+@pytest.mark.parametrize("frequency", [None, "60"])
+def test_the_cli_flow_sends_heartbeats_only_when_the_user_asks(frequency):
+    """A synchronous flow waits up to 1 s for its heartbeat thread when it ends: the
+    CLI's own flow runs without one unless PREFECT_FLOWS_HEARTBEAT_FREQUENCY is set."""
+    env = {k: v for k, v in os.environ.items() if "HEARTBEAT" not in k}
+    if frequency:
+        env["PREFECT_FLOWS_HEARTBEAT_FREQUENCY"] = frequency
+    script = (
+        "from prefect.settings import get_current_settings\n"
+        "from wirehouse.cli import _without_heartbeats\n"
+        "before = get_current_settings().flows.heartbeat_frequency\n"
+        "with _without_heartbeats():\n"
+        "    inside = get_current_settings().flows.heartbeat_frequency\n"
+        "after = get_current_settings().flows.heartbeat_frequency\n"
+        "print(before, inside, after)\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", script], env=env, capture_output=True, text=True, check=True
+    ).stdout.split()
+    assert out == (["180", "None", "180"] if frequency is None else ["60", "60", "60"])
