@@ -5,8 +5,9 @@ character, sliding the n-gram window) and in per-language Python loops (updating
 probabilities per sampled n-gram). `FastDetector` keeps langdetect's profiles, its random
 walk and its floating-point arithmetic, and replaces those loops with equivalent
 whole-text operations (code-point arrays, regular expressions, every n-gram of the text as an
-integer key looked up in a hash table of the profiles' keys at once) and NumPy vectors (same
-element-wise IEEE operations, same left-to-right sums). It draws the same random numbers
+integer key looked up in a hash table of the profiles' keys at once) and a random walk
+compiled by numba (same element-wise IEEE operations, same left-to-right sums, no
+fast-math). It draws the same random numbers
 in the same order, so every answer and probability is bit-for-bit langdetect's;
 tests/test_language.py compares the two on thousands of texts.
 """
@@ -20,6 +21,7 @@ import os
 import random
 import re
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 
@@ -263,62 +265,102 @@ class FastDetector(Detector):
         return np.full(len(self.langlist), 1.0 / len(self.langlist))
 
     def _detect_block(self) -> None:
-        """langdetect's random walk, five steps at a time.
+        """langdetect's random walk, compiled (`_walk`).
 
-        Each trial multiplies the probabilities by one drawn n-gram's row per step and
-        normalizes them every fifth step, stopping once one language passes
-        CONV_THRESHOLD. The n-grams are drawn ahead (`_Draws`: the numbers
-        `random.Random(seed)` gives), the rows of a trial's draws are added to its weight
-        at once, and each block multiplies the 55 probabilities by its rows in one product
-        reduction (the same multiplications in the same order as the loop); only the draws
-        the walk used are consumed. So the walk, its stopping step and every float are
-        langdetect's."""
+        Each trial multiplies the probabilities by one drawn n-gram's row (plus the
+        trial's weight) per step and normalizes them every fifth step, stopping once one
+        language passes CONV_THRESHOLD. The n-grams are drawn ahead (`_Draws`: the numbers
+        `random.Random(seed)` gives) and only the draws the walk used are consumed. So
+        the walk, its stopping step and every float are langdetect's."""
         self.cleaning_text()
         rows = self._ngram_array()
         if not len(rows):
             raise LangDetectException(ErrorCode.CantDetectError, "No features in text.")
         matrix = self._profiles.matrix
+        walk = _compiled_walk()
         draws = _Draws(self.seed)
         total = np.zeros(len(self.langlist))
         for _ in range(self.n_trial):
             prob = self._init_probability()
             weight = (self.alpha + draws.gauss() * self.ALPHA_WIDTH) / self.BASE_FREQ
             chosen, ends = draws.peek_below(len(rows), FIRST_DRAWS)
-            # Row 0 is scratch: a block's probabilities go in the row before its factors.
-            factors = np.empty((len(chosen) + 1, len(prob)))
-            np.add(weight, matrix[rows[chosen]], out=factors[1:])
+            grams = rows[chosen]
             used, last, steps = 0, 0, 1  # last: the step a block ends on (0, 5, 10, …)
             while True:
-                if used + steps >= len(factors):  # a long walk: draw up to the limit
-                    more, more_ends = draws.peek_below(
-                        len(rows), self.ITERATION_LIMIT + 2 - len(factors), int(ends[-1])
-                    )
-                    factors = np.concatenate((factors, weight + matrix[rows[more]]))
-                    ends = np.concatenate((ends, more_ends))
-                # prob x f1 x f2 … left to right, each product rounded, as langdetect's
-                # loop does one n-gram's row at a time (a product reduction is sequential).
-                factors[used] = prob
-                _multiply.reduce(factors[used : used + steps + 1], axis=0, out=prob)
-                used += steps
-                if self._normalize_prob(prob) > self.CONV_THRESHOLD:
+                used, last, steps, done = walk(
+                    matrix, grams, weight, prob, used, last, steps,
+                    self.ITERATION_LIMIT, self.CONV_THRESHOLD,
+                )  # fmt: skip
+                if done:
                     break
-                if last >= self.ITERATION_LIMIT:
-                    break
-                last, steps = last + 5, 5
+                # A long walk: draw up to the limit.
+                more, more_ends = draws.peek_below(
+                    len(rows), self.ITERATION_LIMIT + 1 - len(grams), int(ends[-1])
+                )
+                grams = np.concatenate((grams, rows[more]))
+                ends = np.concatenate((ends, more_ends))
             draws.at += int(ends[used - 1])
             total += prob / self.n_trial
         self.langprob = list(total)
 
-    def _normalize_prob(self, prob: np.ndarray) -> float:
-        total = _add.accumulate(prob)[-1]  # left to right, like langdetect's sum()
-        # Dividing by one positive number keeps the order, and rounding is monotonic:
-        # the largest quotient is the largest value's quotient.
-        top = _maximum.reduce(prob) / total
-        prob /= total
-        return float(top)
+
+def _walk(
+    matrix: np.ndarray,
+    grams: np.ndarray,
+    weight: float,
+    prob: np.ndarray,
+    used: int,
+    last: int,
+    steps: int,
+    limit: int,
+    threshold: float,
+) -> tuple[int, int, int, bool]:
+    """One trial of langdetect's walk from where it stands (`used` draws taken, blocks
+    of `steps`), over the drawn n-gram rows `grams`, `prob` updated in place: per step
+    prob[j] *= weight + matrix[gram, j], and after each block the division by the
+    left-to-right sum, in langdetect's order. Returns the walk's state and whether it
+    ended (converged, or at `limit`); False: it needs more draws than `grams` holds.
+
+    Compiled by numba (`_compiled_walk`): the walk is a few hundred dependent steps of
+    55 multiplications, which cost a NumPy call each (most of the language step's time);
+    compiled without fast-math, every operation is the same IEEE one in the same order.
+    """
+    n = prob.shape[0]
+    while True:
+        if used + steps > grams.shape[0]:
+            return used, last, steps, False
+        for k in range(used, used + steps):
+            row = grams[k]
+            for j in range(n):
+                prob[j] *= weight + matrix[row, j]
+        used += steps
+        total = 0.0
+        top = prob[0]
+        for j in range(n):
+            total += prob[j]
+            if prob[j] > top:
+                top = prob[j]
+        top = top / total
+        for j in range(n):
+            prob[j] /= total
+        if top > threshold or last >= limit:
+            return used, last, steps, True
+        last += 5
+        steps = 5
 
 
-_add, _maximum, _multiply = np.add, np.maximum, np.multiply
+@cache
+def _compiled_walk() -> Callable[..., tuple[int, int, int, bool]]:
+    """`_walk` compiled by numba on first use (cached on disk: later processes load it in
+    a few tenths of a second), so importing this module does not import numba."""
+    import numba
+
+    try:
+        return numba.njit(cache=True, error_model="numpy")(_walk)
+    except RuntimeError:  # no writable cache folder: compiled afresh by each process (~1 s)
+        return numba.njit(error_model="numpy")(_walk)
+
+
 FIRST_DRAWS = 96  # n-grams drawn ahead for a trial (a walk takes ~40 steps on news text)
 OPENING = 1 << 14  # outputs of the seed kept: 7 walks of ~40 steps take ~600
 _OPENING_PREFIX = 1 << 10  # how much of it a detection's choices are first found in

@@ -163,6 +163,23 @@ def test_fast_detector_matches_past_a_short_opening(monkeypatch, opening, prefix
         assert _fast(text) == _plain_langdetect(text), text[:80]
 
 
+@pytest.mark.parametrize("first", [1, 3, 7])
+def test_fast_detector_matches_when_walks_outrun_their_first_draws(monkeypatch, first):
+    """The compiled walk stops for more draws when a trial outruns the ones drawn ahead
+    (FIRST_DRAWS); with a few drawn ahead, every trial does, at every block boundary."""
+    import random
+
+    from wirehouse.tasks import language
+
+    monkeypatch.setattr(language, "FIRST_DRAWS", first)
+    rng = random.Random(first)
+    words = " ".join(_tricky_texts()).split()
+    texts = [seed.read_text() for seed in sorted(SEEDS.iterdir())]
+    texts += [" ".join(rng.choice(words) for _ in range(rng.randint(1, 60))) for _ in range(40)]
+    for text in texts:
+        assert _fast(text) == _plain_langdetect(text), text[:80]
+
+
 def test_ngram_rows_are_langdetects_ngrams_in_order():
     """The vectorized n-gram window against langdetect's character loop, n-gram by n-gram
     (the probability tests only see the few n-grams the random walk draws)."""
