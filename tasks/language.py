@@ -21,7 +21,6 @@ import os
 import random
 import re
 import sys
-from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 
@@ -30,6 +29,7 @@ from langdetect.detector import Detector
 from langdetect.detector_factory import PROFILES_DIRECTORY
 from langdetect.lang_detect_exception import ErrorCode, LangDetectException
 from langdetect.utils.ngram import NGram
+from wirehouse.tasks.compiled import compiled
 from wirehouse.tasks.defaults import LANGUAGE_MIN_LETTERS, LANGUAGE_SEED
 
 
@@ -277,7 +277,7 @@ class FastDetector(Detector):
         if not len(rows):
             raise LangDetectException(ErrorCode.CantDetectError, "No features in text.")
         matrix = self._profiles.matrix
-        walk = _compiled_walk()
+        walk = compiled(_walk)
         draws = _Draws(self.seed)
         total = np.zeros(len(self.langlist))
         for _ in range(self.n_trial):
@@ -321,7 +321,7 @@ def _walk(
     left-to-right sum, in langdetect's order. Returns the walk's state and whether it
     ended (converged, or at `limit`); False: it needs more draws than `grams` holds.
 
-    Compiled by numba (`_compiled_walk`): the walk is a few hundred dependent steps of
+    Compiled by numba (tasks/compiled.py): the walk is a few hundred dependent steps of
     55 multiplications, which cost a NumPy call each (most of the language step's time);
     compiled without fast-math, every operation is the same IEEE one in the same order.
     """
@@ -347,18 +347,6 @@ def _walk(
             return used, last, steps, True
         last += 5
         steps = 5
-
-
-@cache
-def _compiled_walk() -> Callable[..., tuple[int, int, int, bool]]:
-    """`_walk` compiled by numba on first use (cached on disk: later processes load it in
-    a few tenths of a second), so importing this module does not import numba."""
-    import numba
-
-    try:
-        return numba.njit(cache=True, error_model="numpy")(_walk)
-    except RuntimeError:  # no writable cache folder: compiled afresh by each process (~1 s)
-        return numba.njit(error_model="numpy")(_walk)
 
 
 FIRST_DRAWS = 96  # n-grams drawn ahead for a trial (a walk takes ~40 steps on news text)

@@ -29,7 +29,9 @@ from wirehouse.tasks.stories import (
     link_kind,
     minhash,
     permutations,
+    shingle_signature,
     story_features,
+    word_shingles,
 )
 from wirehouse.warehouse.catalog import TRUSTED_INFERENCE
 
@@ -112,6 +114,24 @@ def test_minhash_is_datasketchs():
     )
     reference.update_batch(tokens)
     assert np.array_equal(reference.hashvalues, minhash(tokens))
+
+
+_WORDY = (
+    st.sampled_from(
+        [*"ab Z9_ \n\t.,—«»'-", "Straße", "ǅ", "İ", "ﬁ", "北京", "ё", "\u0301", "²", "½", "\udcff"]
+    )
+    | st.characters()
+)
+
+
+@given(st.lists(_WORDY, max_size=80).map("".join))
+@settings(deadline=None, database=None, max_examples=300)
+def test_the_compiled_signature_is_minhash_of_the_word_shingles(text):
+    """`shingle_signature` (words found by a code-point table, shingles hashed from their
+    UTF-8 bytes by a compiled crc32) gives `minhash` of `word_shingles`: the stored values."""
+    shingles = list(word_shingles(text))
+    expected = minhash(shingles).astype(np.uint32).tolist() if shingles else None
+    assert shingle_signature(text) == expected
 
 
 def test_signatures_estimate_word_overlap():
