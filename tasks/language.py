@@ -131,7 +131,7 @@ _GOLDEN = np.uint64(0x9E3779B97F4A7C15)  # Fibonacci hashing's multiplier, 2^64 
 
 class _KeyTable:
     """The profiles' n-gram keys in an open-addressing hash table (linear probing), so
-    a text's n-grams are looked up with a few whole-array probes.
+    a text's n-grams are looked up in one compiled loop (`_lookup`).
 
     Hand-written because no library offers a vectorized integer hash map for NumPy
     arrays: sorting a text's keys to search them among the sorted profile keys (what
@@ -164,18 +164,34 @@ class _KeyTable:
 
     def rows_of(self, keys: np.ndarray) -> np.ndarray:
         """The profile row of each key, or -1 for n-grams no profile has."""
-        found = np.full(len(keys), -1, dtype=np.intp)
-        slots = self._homes(keys)
-        at = np.arange(len(keys))  # the keys not settled yet, by position
-        for _ in range(self.probes):
-            stored = self.keys.take(slots)
-            hit = stored == keys
-            found[at[hit]] = self.rows.take(slots[hit])
-            going = (stored != _EMPTY) & ~hit
-            if not going.any():
+        return compiled(_lookup)(keys, self.keys, self.rows, self.mask, self.shift, self.probes)
+
+
+def _lookup(
+    keys: np.ndarray,
+    table_keys: np.ndarray,
+    table_rows: np.ndarray,
+    mask: int,
+    shift: np.uint64,
+    probes: int,
+) -> np.ndarray:
+    """`_KeyTable.rows_of`, compiled (tasks/compiled.py): per key, the slots from its home
+    on until the key (its row), a free slot or `probes` slots (-1). One loop instead of
+    a few whole-array probes: 31-40 against 138-173 µs per bench text."""
+    found = np.full(keys.shape[0], -1, dtype=np.intp)
+    golden, empty = np.uint64(0x9E3779B97F4A7C15), np.uint64(0xFFFFFFFFFFFFFFFF)
+    for i in range(keys.shape[0]):
+        key = keys[i]
+        slot = np.intp((key * golden) >> shift)
+        for _ in range(probes):
+            stored = table_keys[slot]
+            if stored == key:
+                found[i] = table_rows[slot]
                 break
-            at, keys, slots = at[going], keys[going], (slots[going] + 1) & self.mask
-        return found
+            if stored == empty:
+                break
+            slot = (slot + 1) & mask
+    return found
 
 
 SPACE = ord(" ")
