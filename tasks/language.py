@@ -105,22 +105,31 @@ class _Profiles:
         one integer (21 bits per code point); the ones the window yields are looked up
         among the profiles' keys (`_KeyTable`), by character, then 1-, 2- and 3-gram.
         """
-        chars = np.concatenate((_SPACE_CODE, codes))  # langdetect's window starts as a space
-        here, before = chars[1:], chars[:-1]
-        space = chars == SPACE
-        voiced = ~((self.upper[here] & self.upper[before]) | (space[1:] & space[:-1]))
-        keys = np.empty((len(here), 3), dtype=np.uint64)
-        keys[:, 0] = here
-        np.bitwise_or(before << _BITS, here, out=keys[:, 1])
-        keys[1:, 2] = keys[:-1, 1] << _BITS
-        keys[0, 2] = SPACE << _KEY_BITS  # never yielded: the window's first space comes before
-        keys[:, 2] |= here
-        yields = np.empty((len(here), 3), dtype=bool)
-        np.logical_and(voiced, ~space[1:], out=yields[:, 0])
-        yields[:, 1] = voiced
-        np.logical_and(voiced, ~space[:-1], out=yields[:, 2])
-        found = self.table.rows_of(keys[yields])
+        found = self.table.rows_of(compiled(_window_keys)(codes, self.upper))
         return found[found >= 0]
+
+
+def _window_keys(codes: np.ndarray, upper: np.ndarray) -> np.ndarray:
+    """The keys of the n-grams langdetect's window yields over normalized code points, in
+    its order (`_Profiles.ngram_array`); `upper`: whether each code point is upper case.
+    Compiled (tasks/compiled.py): one pass instead of a dozen whole-array operations."""
+    keys = np.empty(3 * codes.shape[0], dtype=np.uint64)
+    count = 0
+    space, bits = _SPACE, _BITS
+    earlier = before = space  # the window starts as a space
+    for i in range(codes.shape[0]):
+        here = codes[i]
+        if not ((upper[here] and upper[before]) or (here == space and before == space)):
+            if here != space:
+                keys[count] = here
+                count += 1
+            keys[count] = (before << bits) | here
+            count += 1
+            if before != space:
+                keys[count] = (((earlier << bits) | before) << bits) | here
+                count += 1
+        earlier, before = before, here
+    return keys[:count]
 
 
 _KEY_BITS = 21  # per code point in an n-gram key (`_gram_key`)
@@ -179,23 +188,22 @@ def _lookup(
     on until the key (its row), a free slot or `probes` slots (-1). One loop instead of
     a few whole-array probes: 31-40 against 138-173 µs per bench text."""
     found = np.full(keys.shape[0], -1, dtype=np.intp)
-    golden, empty = np.uint64(0x9E3779B97F4A7C15), np.uint64(0xFFFFFFFFFFFFFFFF)
     for i in range(keys.shape[0]):
         key = keys[i]
-        slot = np.intp((key * golden) >> shift)
+        slot = np.intp((key * _GOLDEN) >> shift)
         for _ in range(probes):
             stored = table_keys[slot]
             if stored == key:
                 found[i] = table_rows[slot]
                 break
-            if stored == empty:
+            if stored == _EMPTY:
                 break
             slot = (slot + 1) & mask
     return found
 
 
 SPACE = ord(" ")
-_SPACE_CODE = np.array([SPACE], dtype=np.uint64)
+_SPACE = np.uint64(SPACE)
 
 
 def _code_points(text: str) -> np.ndarray:
