@@ -4,11 +4,11 @@ langdetect spends most of its time in per-character Python loops (normalizing ea
 character, sliding the n-gram window) and in per-language Python loops (updating 55
 probabilities per sampled n-gram). `FastDetector` keeps langdetect's profiles, its random
 walk and its floating-point arithmetic, and replaces those loops with equivalent
-whole-text operations (code-point arrays, regular expressions, every n-gram of the text as an
-integer key looked up in a hash table of the profiles' keys at once) and a random walk
-compiled by numba (same element-wise IEEE operations, same left-to-right sums, no
-fast-math). It draws the same random numbers
-in the same order, so every answer and probability is bit-for-bit langdetect's;
+whole-text operations (code-point arrays, regular expressions) and three loops compiled by
+numba (tasks/compiled.py): the n-gram window's integer keys, their lookup in a hash table
+of the profiles' keys, and the walk (same element-wise IEEE operations, same left-to-right
+sums, no fast-math). It draws the same random numbers in the same order, so every answer
+and probability is bit-for-bit langdetect's;
 tests/test_language.py compares the two on thousands of texts.
 """
 
