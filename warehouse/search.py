@@ -221,9 +221,11 @@ _SPLIT = _SplitTable()
 @cache
 def _ascii_split() -> bytes:
     """bytes.translate table of `index_text` for ASCII text (no ASCII is _SINGLE)."""
-    return bytes(ord(_SPLIT[c]) if len(_SPLIT[c]) == 1 else 0x20 for c in range(128)) + bytes(
-        b" " * 128
-    )
+    table = bytearray(b" " * 256)
+    for code in range(128):
+        if len(_SPLIT[code]) == 1:
+            table[code] = ord(_SPLIT[code])
+    return bytes(table)
 
 
 @cache
