@@ -32,6 +32,8 @@ from langdetect.utils.ngram import NGram
 from wirehouse.tasks.compiled import compiled
 from wirehouse.tasks.defaults import LANGUAGE_MIN_LETTERS, LANGUAGE_SEED
 
+from wirehouse.codepoints import CodePointTable, code_points
+
 
 @dataclass(frozen=True, slots=True)
 class LanguageGuess:
@@ -63,9 +65,6 @@ _FIRST_NON_LATIN = 0x300
 _LETTERS = re.compile(r"[^\W\d_]")  # what str.isalpha() accepts, near enough
 
 
-_UNSET = np.uint32(0xFFFFFFFF)  # not a code point: NGram.normalize not asked yet
-
-
 class _Profiles:
     """langdetect's profiles: a hash table of n-gram keys, a (n-grams × languages) matrix."""
 
@@ -73,10 +72,8 @@ class _Profiles:
 
     def __init__(self, directory: str = PROFILES_DIRECTORY) -> None:
         self.langlist, self.word_lang_prob_map, self.matrix = _read_profiles(directory)
-        # NGram.normalize of each code point (one character for one), filled in as code
-        # points show up: an array lookup per text instead of str.translate's dict lookup
-        # per character (4.5 MB).
-        self.normalized = np.full(sys.maxunicode + 1, _UNSET, dtype=np.uint32)
+        # NGram.normalize of each code point (one character for one).
+        self.normalized = CodePointTable(lambda code: ord(NGram.normalize(chr(code))))
         grams = [gram for gram in self.word_lang_prob_map if 1 <= len(gram) <= NGram.N_GRAM]
         keys = np.array([_gram_key(gram) for gram in grams], dtype=np.uint64)
         self.table = _KeyTable(keys, np.array([self.word_lang_prob_map[g] for g in grams]))
@@ -85,14 +82,7 @@ class _Profiles:
 
     def normalize(self, text: str) -> np.ndarray:
         """The code points of `text` with NGram.normalize applied to each."""
-        codes = _code_points(text)
-        normalized = self.normalized[codes]
-        unset = normalized == _UNSET
-        if unset.any():
-            for code in np.unique(codes[unset]).tolist():
-                self.normalized[code] = ord(NGram.normalize(chr(code)))
-            normalized = self.normalized[codes]
-        return normalized.astype(np.uint64)
+        return self.normalized[code_points(text)].astype(np.uint64)  # room for 3 per key
 
     def ngram_array(self, codes: np.ndarray) -> np.ndarray:
         """Rows of the n-grams langdetect's NGram window yields for a normalized text (its
@@ -206,12 +196,6 @@ SPACE = ord(" ")
 _SPACE = np.uint64(SPACE)
 
 
-def _code_points(text: str) -> np.ndarray:
-    """The text's code points as unsigned 64-bit integers (room for three per n-gram key)."""
-    encoded = text.encode("utf-32-le", "surrogatepass")
-    return np.frombuffer(encoded, dtype=np.uint32).astype(np.uint64)
-
-
 def _gram_key(gram: str) -> int:
     """An n-gram of up to 3 characters as one integer, as `_Profiles.ngram_array` builds it."""
     key = 0
@@ -272,7 +256,7 @@ class FastDetector(Detector):
         self.text += _DOUBLE_SPACES.sub(" ", text) if "  " in text else text
 
     def cleaning_text(self) -> None:
-        codes = _code_points(self.text)
+        codes = code_points(self.text)
         latin = np.count_nonzero((codes >= ord("A")) & (codes <= ord("z")))
         if latin * 2 < np.count_nonzero(codes >= _FIRST_NON_LATIN):
             self.text = _LATIN.sub("", self.text)

@@ -45,6 +45,8 @@ from functools import cache
 import numpy as np
 from wirehouse.tasks.compiled import compiled
 
+from wirehouse.codepoints import CodePointTable, code_points
+
 NUM_PERM = 64
 # 16 bands of 4 rows: pairs of similarity 0.5 collide in some band with probability 0.64,
 # 0.8 with 0.999, unrelated news (< 0.02) practically never: the candidate list stays
@@ -152,14 +154,8 @@ def shingle_signature(text: str) -> list[int] | None:
     The words are `_WORD`'s matches: which code points are word characters is asked of
     `_WORD` itself, once per code point (`_word_chars`)."""
     folded = text.casefold()
-    codes = np.frombuffer(folded.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
-    table = _word_chars()
-    word = table[codes]
-    unknown = word == _UNKNOWN
-    if unknown.any():
-        for code in np.unique(codes[unknown]).tolist():
-            table[code] = _WORD.fullmatch(chr(code)) is not None
-        word = table[codes]
+    codes = code_points(folded)
+    word = _word_chars()[codes]
     edges = np.flatnonzero(np.diff(word.astype(np.int8), prepend=0, append=0))
     if not edges.size:
         return None
@@ -174,14 +170,13 @@ def shingle_signature(text: str) -> list[int] | None:
     return signature.astype(np.uint32).tolist()
 
 
-_UNKNOWN = 2  # in `_word_chars`: not asked yet
-
-
 @cache
-def _word_chars() -> np.ndarray:
-    """Whether each code point is a word character for `_WORD` (1/0), filled in as code
-    points show up (1.1 MB)."""
-    return np.full(0x110000, _UNKNOWN, dtype=np.uint8)
+def _word_chars() -> CodePointTable:
+    """Whether each code point is a word character for `_WORD` (1/0), asked of the
+    pattern itself as code points show up (1.1 MB)."""
+    return CodePointTable(
+        lambda code: _WORD.fullmatch(chr(code)) is not None, dtype=np.uint8, unset=2
+    )
 
 
 @cache

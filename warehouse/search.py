@@ -53,6 +53,8 @@ from wirehouse.warehouse.storage import (
     writing,
 )
 
+from wirehouse.codepoints import CodePointTable, code_points
+
 SEARCH_DIR = "search"
 STATE_FILE = "wirehouse.json"
 KEEP_GENERATIONS = 2  # the newest and the one before (a reader may still have it open)
@@ -147,30 +149,13 @@ ARRAY_FOLD_CHARS = 256
 
 
 def _fold_codes(text: str) -> str:
-    import numpy as np
-
-    codes = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
-    table = _fold_array()
-    folded = table[codes]
-    unset = folded == _UNSET
-    if unset.any():
-        for code in np.unique(codes[unset]).tolist():
-            table[code] = _FOLD[code]
-        folded = table[codes]
-    return folded.tobytes().decode("utf-32-le", "surrogatepass")
-
-
-_UNSET = 0xFFFFFFFF  # not a code point: _FOLD not asked yet
+    return _fold_table()[code_points(text)].tobytes().decode("utf-32-le", "surrogatepass")
 
 
 @cache
-def _fold_array() -> Any:
-    """`_FOLD` as an array over every code point (4.5 MB), filled in as code points show up."""
-    import numpy as np
-
-    table = np.full(0x110000, _UNSET, dtype=np.uint32)
-    table[:128] = np.arange(128, dtype=np.uint32)
-    return table
+def _fold_table() -> CodePointTable:
+    """`_FOLD` over every code point, filled in as code points show up."""
+    return CodePointTable(_FOLD.__getitem__)
 
 
 # --- the writer's pre-split text ----------------------------------------------------------
@@ -186,7 +171,7 @@ def _fold_array() -> Any:
 # the Rust regex crate's). Queries and snippets still use the regex analyzer.
 
 _WORD, _SINGLE, _GAP = 1, 2, 0
-_SPLIT_FLAG = 0x8000_0000  # in `_split_array`: the folded code point is a single token
+_SPLIT_FLAG = 0x8000_0000  # in `_split_table`: the folded code point is a single token
 
 
 @cache
@@ -229,12 +214,15 @@ def _ascii_split() -> bytes:
 
 
 @cache
-def _split_array() -> Any:
-    """`_SPLIT` as an array over every code point, filled in as code points show up:
-    the folded code point, a space, or the folded code point with `_SPLIT_FLAG`."""
-    import numpy as np
+def _split_table() -> CodePointTable:
+    """`_SPLIT` over every code point, filled in as code points show up: the folded code
+    point, a space, or the folded code point with `_SPLIT_FLAG`."""
 
-    return np.full(0x110000, _UNSET, dtype=np.uint32)
+    def value(code: int) -> int:
+        split = _SPLIT[code]
+        return ord(split) if len(split) == 1 else ord(split[1]) | _SPLIT_FLAG
+
+    return CodePointTable(value)
 
 
 def index_text(text: str) -> str:
@@ -245,15 +233,7 @@ def index_text(text: str) -> str:
         return text.translate(_SPLIT)
     import numpy as np
 
-    codes = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
-    table = _split_array()
-    out = table[codes]
-    unset = out == _UNSET
-    if unset.any():
-        for code in np.unique(codes[unset]).tolist():
-            value = _SPLIT[code]
-            table[code] = ord(value) if len(value) == 1 else ord(value[1]) | _SPLIT_FLAG
-        out = table[codes]
+    out = _split_table()[code_points(text)]
     single = out >= _SPLIT_FLAG
     if single.any():  # each single token becomes space, character, space
         widths = np.where(single, 3, 1)
