@@ -181,7 +181,8 @@ def _word_chars() -> CodePointTable:
 
 @cache
 def _crc_table() -> np.ndarray:
-    """zlib's crc32 table (reflected polynomial 0xEDB88320), for `_signature`."""
+    """zlib's crc32 table (reflected polynomial 0xEDB88320), for `_signature`: zlib's
+    own crc32 takes one bytes object per call, which is what made it cost."""
     table = np.arange(256, dtype=np.uint32)
     for _ in range(8):
         table = np.where(table & 1, (table >> 1) ^ np.uint32(0xEDB88320), table >> 1)
@@ -201,8 +202,6 @@ def _signature(
     words, joined by a space; one run of all the words when there are no more than
     `size`. Word k is data[starts[k]:ends[k]] (UTF-8); `crc_table` is `_crc_table()`.
     Compiled (tasks/compiled.py)."""
-    prime = np.uint64((1 << 61) - 1)
-    low = np.uint64((1 << 32) - 1)
     words = starts.shape[0]
     runs = max(words - size + 1, 1)
     width = min(size, words)
@@ -219,10 +218,10 @@ def _signature(
         hashed = np.uint64(crc ^ np.uint32(0xFFFFFFFF))
         for j in range(a.shape[0]):
             x = a[j] * hashed + b[j]  # wraps at 2^64, as datasketch's product does
-            x = (x & prime) + (x >> np.uint64(61))
-            if x >= prime:
-                x -= prime
-            x &= low
+            x = (x & _MERSENNE_PRIME) + (x >> _SHIFT)
+            if x >= _MERSENNE_PRIME:
+                x -= _MERSENNE_PRIME
+            x &= _MAX_HASH
             if x < result[j]:
                 result[j] = x
     return result
