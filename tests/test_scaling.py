@@ -28,19 +28,22 @@ TABLES = {
 }
 
 
-def ingest(source: Path, warehouse: Path, home: Path, *args: str) -> str:
-    """A real `wirehouse ingest` with Prefect's temporary server, as on a laptop."""
+def _env(home: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_", "WIREHOUSE_"))}
-    env |= {
+    return env | {
         "PREFECT_HOME": str(home),
         "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
         # The first start migrates a new database: allow for a busy machine.
         "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "180",
     }
+
+
+def ingest(source: Path, warehouse: Path, home: Path, *args: str) -> str:
+    """A real `wirehouse ingest` with Wirehouse's local server for `home`, as on a laptop."""
     command = [WIREHOUSE, "ingest", str(source), "--warehouse", str(warehouse), "--show", "0"]
     done = subprocess.run(
         [*command, "--batch-size", "40", *args],
-        env=env,
+        env=_env(home),
         capture_output=True,
         text=True,
         timeout=600,
@@ -49,15 +52,23 @@ def ingest(source: Path, warehouse: Path, home: Path, *args: str) -> str:
     return done.stdout + done.stderr
 
 
+@pytest.fixture
+def home(tmp_path):
+    """A PREFECT_HOME whose local server (started by the first ingest) is stopped after
+    the test: otherwise it runs until pytest deletes the folder, runs later."""
+    home = tmp_path / "prefect-home"
+    yield home
+    subprocess.run([WIREHOUSE, "server", "stop"], env=_env(home), capture_output=True, timeout=120)
+
+
 def tables(warehouse: Path) -> dict[str, list]:
     with duckdb.connect(str(warehouse / "wirehouse.duckdb"), read_only=True) as con:
         return {name: sorted(con.execute(sql).fetchall(), key=repr) for name, sql in TABLES.items()}
 
 
-def test_dask_local_cluster_writes_exactly_the_local_runners_tables(tmp_path):
+def test_dask_local_cluster_writes_exactly_the_local_runners_tables(tmp_path, home):
     corpus = tmp_path / "corpus"
     generate(corpus, 240, seed=7, eval_dir=None)  # mixed outlets, encodings, copies, broken
-    home = tmp_path / "prefect-home"
 
     local = ingest(corpus, tmp_path / "local", home, "--runner", "thread")
     on_dask = ingest(corpus, tmp_path / "dask", home, "--runner", "dask", "--workers", "2")
