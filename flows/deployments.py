@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextlib import suppress
 from pathlib import Path
 
 from prefect.client.schemas.objects import ConcurrencyLimitConfig, ConcurrencyLimitStrategy
@@ -60,3 +61,32 @@ def build_deployments(source_dir: Path, settings: Settings, cron: str) -> list[R
         **common,
     )
     return [on_demand, scheduled]
+
+
+def serve_until_stopped(deployments: list[RunnerDeployment]) -> None:
+    """Serve `deployments` until Ctrl-C or SIGTERM: `prefect.serve`, stopped in order.
+
+    Prefect's runner answers SIGTERM with `sys.exit(0)` raised inside whichever
+    coroutine runs at that moment; inside its poller's HTTP request an anyio task group
+    wraps that into an exception group and prints its traceback (CI, 12-02). Here
+    SIGTERM cancels the runner's task instead, as asyncio's Ctrl-C does, so its task
+    group, client and webserver close in order. Schedules stay as the user left them
+    in the UI: nothing is paused on shutdown.
+    """
+    import asyncio
+
+    from prefect.runner import Runner
+
+    runner = Runner(pause_on_shutdown=False)
+    for deployment in deployments:
+        runner.add_deployment(deployment)
+
+    async def until_stopped() -> None:
+        loop, task = asyncio.get_running_loop(), asyncio.current_task()
+        assert task is not None
+        # `Runner.start` installs `self.handle_sigterm` as the SIGTERM handler.
+        runner.handle_sigterm = lambda *_: loop.call_soon_threadsafe(task.cancel)  # type: ignore[method-assign]
+        await runner.start()
+
+    with suppress(asyncio.CancelledError):
+        asyncio.run(until_stopped())

@@ -9,9 +9,8 @@ import logging
 import os
 import signal
 import sys
-import warnings
 from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager
+from contextlib import ExitStack, contextmanager, suppress
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
@@ -487,9 +486,7 @@ def serve(
 
     On the server of PREFECT_API_URL, else on Wirehouse's local server (`wirehouse server`).
     """
-    from prefect import serve as prefect_serve
-
-    from wirehouse.flows.deployments import build_deployments
+    from wirehouse.flows.deployments import build_deployments, serve_until_stopped
     from wirehouse.settings import Settings
 
     settings = Settings().with_overrides(
@@ -497,18 +494,21 @@ def serve(
     )
     deployments = _fail_cleanly(lambda: build_deployments(source_dir, settings, settings.cron))
     # SIGTERM (how service managers stop things) ends serving like Ctrl-C does, also in
-    # the moment before Prefect's runner installs its own handler; that handler's
-    # never-awaited `stop()` coroutine would otherwise print a RuntimeWarning on exit.
+    # the moment before the runner is started (it then cancels the runner instead).
     signal.signal(signal.SIGTERM, _interrupt)
-    warnings.filterwarnings("ignore", message="coroutine 'Runner.astop' was never awaited")
     with ExitStack() as server:
         api = _enter_prefect(server)
-        console.print(f"Serving on {api.removesuffix('/api')} (Ctrl-C stops)", highlight=False)
-        try:
-            # Schedules stay as the user left them in the UI: nothing is paused on shutdown.
-            prefect_serve(*deployments, pause_on_shutdown=False)
-        except KeyboardInterrupt:
-            console.print("Stopped serving.")
+        ui = api.removesuffix("/api")
+        names = ", ".join(f"{d.flow_name}/{d.name}" for d in deployments)
+        console.print(
+            f"Serving {names} on {ui}/deployments (Ctrl-C stops); run one from the UI or "
+            "with `prefect deployment run NAME`",
+            highlight=False,
+            soft_wrap=True,
+        )
+        with suppress(KeyboardInterrupt):
+            serve_until_stopped(deployments)
+        console.print("Stopped serving.")
 
 
 def _interrupt(*_: object) -> None:
