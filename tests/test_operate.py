@@ -135,12 +135,13 @@ def test_runner_and_workers_chosen_in_the_form_are_honoured(served, tmp_path, ru
     """The runner is made per run from the form's options: `process` with 2 workers runs
     the batches in 2 worker processes, `thread` in the flow's own; the artifact says so.
 
-    Each batch has a few hundred milliseconds of work (articles of ~8 KB): with one-line
-    files, a warm worker finished all three batches before the other one had started."""
+    Each batch has over a second of work (articles of ~40 KB), longer than the moments
+    between the two batch tasks' starts: with batches of ~0.3 s (8 KB articles), a warm
+    worker finished all three before the other one got one (CI, 12-03)."""
     source = tmp_path / "many"
     source.mkdir()
     for i in range(120):
-        words = " ".join(f"talks{i} continued on day {k} in the capital." for k in range(160))
+        words = " ".join(f"talks{i} continued on day {k} in the capital." for k in range(800))
         (source / f"{i}.txt").write_text(f"Headline {i}\n\nMOSCOW, July 28. /TASS/. {words}")
     run = served.prefect.run_deployment(
         "ingest",
