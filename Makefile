@@ -12,10 +12,10 @@ export DO_NOT_TRACK := 1
 
 .PHONY: setup demo test lint eval bench screenshots clean
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml tests/constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -qq --upgrade pip
-	$(BIN)/python -m pip install -qq -e '.[dev]'
+	$(BIN)/python -m pip install -qq -e '.[dev]' -c tests/constraints.txt
 	touch $@
 
 setup: $(STAMP)

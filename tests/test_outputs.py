@@ -13,8 +13,10 @@ source folder, are replaced by the document they name.
 
 The expectation, tests/expected/outputs-mixed.json, also names the versions of the
 libraries that shape the outputs (decoding, dates, language, HTML): with other versions
-installed, the test skips and says so, since the tables may then rightly differ. To record
-it again, after a change that is meant to change outputs:
+installed, the test skips and says so, since the tables may then rightly differ.
+`make setup` installs those versions (tests/constraints.txt, kept in step by a test), so
+on a fresh machine the test runs. To record both again, after a change that is meant to
+change outputs or to move to newer libraries:
 
     WIREHOUSE_RECORD_OUTPUTS=1 .venv/bin/pytest tests/test_outputs.py
 """
@@ -35,6 +37,7 @@ from conftest import run_ingest
 pytestmark = [pytest.mark.usefixtures("prefect_server"), pytest.mark.slow]
 
 EXPECTED = Path(__file__).parent / "expected" / "outputs-mixed.json"
+CONSTRAINTS = Path(__file__).parent / "constraints.txt"
 RECORD = "WIREHOUSE_RECORD_OUTPUTS"
 LIBRARIES = (
     "charset-normalizer",
@@ -192,6 +195,7 @@ def test_the_tables_of_a_mixed_corpus_are_the_recorded_ones(tmp_path):
     if recording:
         EXPECTED.parent.mkdir(exist_ok=True)
         EXPECTED.write_text(json.dumps(found, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+        _write_constraints(versions)
         return
     for table, want in expected["tables"].items():
         got = found["tables"][table]
@@ -202,3 +206,23 @@ def test_the_tables_of_a_mixed_corpus_are_the_recorded_ones(tmp_path):
         changed = sorted(c for c in want["columns"] if got["columns"].get(c) != want["columns"][c])
         assert not changed, f"{table}: these columns are not the recorded ones: {changed}"
     assert set(found["tables"]) == set(expected["tables"])
+
+
+def _pinned() -> dict[str, str]:
+    lines = CONSTRAINTS.read_text(encoding="utf-8").splitlines()
+    return dict(line.split("==") for line in lines if line and not line.startswith("#"))
+
+
+def _write_constraints(versions: dict[str, str]) -> None:
+    comments = [
+        line for line in CONSTRAINTS.read_text(encoding="utf-8").splitlines() if line[:1] == "#"
+    ]
+    pins = [f"{name}=={versions[name]}" for name in sorted(versions)]
+    CONSTRAINTS.write_text("\n".join(comments + pins) + "\n", encoding="utf-8")
+
+
+def test_make_setup_installs_the_recorded_versions():
+    """tests/constraints.txt pins what the expectation was recorded with, every library."""
+    expected = json.loads(EXPECTED.read_text(encoding="utf-8"))["versions"]
+    assert _pinned() == expected
+    assert set(expected) == set(LIBRARIES)
