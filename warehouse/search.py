@@ -38,11 +38,14 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from functools import cache
+from itertools import groupby
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
 import duckdb
 import pyarrow as pa
+import pyarrow.parquet as pq
 import tantivy
 from wirehouse.warehouse.storage import (
     COMMITS,
@@ -400,7 +403,7 @@ def update_index(wh: Warehouse, rebuild: bool = False) -> IndexSummary:
 
             create_views(con, wh)
             if base is None:
-                added, deleted, applied = _add_all(con, writer), 0, 0
+                added, deleted, applied = _add_all(con, writer, wh), 0, 0
             else:
                 added, deleted = _apply_runs(con, writer, index, parts)
                 applied = len(pending)
@@ -486,9 +489,9 @@ _META = """article_id, source_root, source_path, record_key, source, language,
            published_date, story_id, duplicate_of IS NOT NULL AS duplicate"""
 
 
-def _add_all(con: duckdb.DuckDBPyConnection, writer: tantivy.IndexWriter) -> int:
-    reader = con.sql(f"SELECT {_META}, title, lede, body FROM articles").to_arrow_reader(BATCH_ROWS)
-    return _add_rows(writer, _rows(reader))
+def _add_all(con: duckdb.DuckDBPyConnection, writer: tantivy.IndexWriter, wh: Warehouse) -> int:
+    files = _run_parts(wh, wh.committed_runs()).get("articles", [])
+    return _add_rows(writer, _current_rows(con, files))
 
 
 def _apply_runs(
@@ -502,33 +505,32 @@ def _apply_runs(
     story or inferred date the runs changed are re-added from the index's stored text."""
     added = 0
     keys: list[int] = []
-    if "articles" in parts:
-        con.execute(
-            "CREATE TEMP TABLE run_rows AS SELECT file_key, row_kind, article_id, title, lede, "
-            f"body FROM read_parquet({parts['articles']!r}, union_by_name = true)"
-        )
-        keys = [k for (k,) in con.execute("SELECT DISTINCT file_key FROM run_rows").fetchall()]
+    files = parts.get("articles", [])
+    if files:
+        keys = [
+            k
+            for (k,) in con.execute(
+                f"SELECT DISTINCT file_key FROM read_parquet({files!r}, union_by_name = true)"
+            ).fetchall()
+        ]
         for key in keys:
             writer.delete_documents_by_term("file_key", key)
-        reader = con.sql(
-            f"""SELECT {_META}, r.title, r.lede, r.body
-                FROM articles AS a
-                JOIN (SELECT * FROM run_rows WHERE row_kind = 'article'
-                      QUALIFY row_number() OVER (PARTITION BY article_id) = 1) AS r
-                USING (article_id)"""
-        ).to_arrow_reader(BATCH_ROWS)
-        added += _add_rows(writer, _rows(reader))
-    else:
-        con.execute("CREATE TEMP TABLE run_rows (article_id VARCHAR, row_kind VARCHAR)")
+        added += _add_rows(writer, _current_rows(con, files))
     relinked = [f for table in ("article_links", "inferred_dates") for f in parts.get(table, [])]
     if relinked:
+        # Articles the runs wrote were added whole above.
+        written = (
+            f"""AND article_id NOT IN (
+                    SELECT article_id FROM read_parquet({files!r}, union_by_name = true)
+                    WHERE row_kind = 'article' AND article_id IS NOT NULL)"""
+            if files
+            else ""
+        )
         rows = con.sql(
             f"""SELECT {_META} FROM articles
                 WHERE article_id IN (
                     SELECT article_id FROM read_parquet({relinked!r}, union_by_name = true))
-                  AND article_id NOT IN (
-                      SELECT article_id FROM run_rows
-                      WHERE row_kind = 'article' AND article_id IS NOT NULL)"""
+                  {written}"""
         ).to_arrow_table()
         searcher = index.searcher()
         for row in rows.to_pylist():
@@ -538,7 +540,7 @@ def _apply_runs(
             if not found:
                 continue
             stored = searcher.doc(found[0][1])
-            for name in ("title", "lede", "body"):
+            for name in TEXT_COLUMNS:
                 value = stored.get_first(name)
                 row[name] = bytes(value).decode() if value is not None else None
             writer.delete_documents_by_term("article_id", row["article_id"])
@@ -546,9 +548,66 @@ def _apply_runs(
     return added, len(keys)
 
 
-def _rows(reader: pa.RecordBatchReader) -> Iterator[dict[str, Any]]:
-    for batch in reader:
-        yield from batch.to_pylist()
+TEXT_COLUMNS = ("title", "lede", "body")
+
+
+def _current_rows(con: duckdb.DuckDBPyConnection, files: list[str]) -> Iterator[dict[str, Any]]:
+    """The current articles (`articles` view) whose rows are in the part files `files`,
+    with their text, one part file at a time.
+
+    The view gives each current row's metadata and where its row is (file, row number),
+    in file order; the text is then read from one part file at a time beside it. Joining
+    the text through the view instead held all of it in memory at once (the view's joins
+    cannot spill: 507 MB of DuckDB memory at 100k articles, more than its limit at 1M).
+    An article id names one version of one document, so it is in one row; should a
+    retried run have written it twice, its first row is taken.
+    """
+    if not files:
+        return
+    located = con.sql(
+        f"""SELECT part.filename AS part_file, part.file_row_number AS part_row, {_META}
+            FROM articles
+            JOIN (
+                SELECT article_id, filename, file_row_number
+                FROM read_parquet({files!r}, filename = true, file_row_number = true,
+                                  union_by_name = true)
+                WHERE row_kind = 'article'
+                QUALIFY row_number() OVER (
+                    PARTITION BY article_id ORDER BY filename, file_row_number) = 1
+            ) AS part USING (article_id)
+            ORDER BY part_file, part_row"""
+    ).to_arrow_reader(BATCH_ROWS)
+    texts: _PartTexts | None = None
+    for batch in located:
+        for part_file, group in groupby(batch.to_pylist(), key=itemgetter("part_file")):
+            if texts is None or texts.path != part_file:
+                texts = _PartTexts(part_file)
+            for row in group:
+                row.update(texts.row(row["part_row"]))
+                yield row
+
+
+class _PartTexts:
+    """The text columns of one article part, streamed in file order (rows are asked for
+    in file order). A compacted part holds a whole run (113 MB of Parquet at 100k
+    articles, row groups of 20k rows): read a row group at a time, its pages alone took
+    ~300 MB; streamed in batches without pre-buffering, ~100 MB. A text column older
+    parts lack is null."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        part = pq.ParquetFile(path, pre_buffer=False, buffer_size=1 << 20)
+        present = [c for c in TEXT_COLUMNS if c in part.schema_arrow.names]
+        self._batches = part.iter_batches(batch_size=BATCH_ROWS // 2, columns=present)
+        self._first = 0  # the file row number of the loaded batch's first row
+        self._rows: list[dict[str, Any]] = []
+
+    def row(self, number: int) -> dict[str, Any]:
+        while number >= self._first + len(self._rows):
+            self._first += len(self._rows)
+            self._rows = next(self._batches).to_pylist()
+        found = self._rows[number - self._first]
+        return {c: found.get(c) for c in TEXT_COLUMNS}
 
 
 def _add_rows(writer: tantivy.IndexWriter, rows: Iterable[dict[str, Any]]) -> int:
