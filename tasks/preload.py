@@ -46,6 +46,7 @@ def warm() -> None:
     )
     story_features(row.title, row.body or "")
     extract_quotes(row.body or "")
+    import trafilatura.xml  # noqa: F401  (the HTML reader imports it where a page is read)
 
 
 # The forkserver is told which process started it (tasks/workers.py `prestart`): if that

@@ -43,18 +43,22 @@ import re
 from collections.abc import Iterable, Iterator
 from datetime import UTC, date, datetime
 from functools import cache
-from typing import BinaryIO
+from typing import TYPE_CHECKING, BinaryIO
 from urllib.parse import urljoin, urlsplit
 
-import trafilatura
 from lxml.etree import XPath
 from lxml.html import HtmlElement
-from trafilatura.settings import Document as Extracted
-from trafilatura.xml import xmltotxt
 from wirehouse.tasks.dates import month_names
 from wirehouse.tasks.decode import decode_bytes
 from wirehouse.tasks.errors import RejectError
 from wirehouse.tasks.readers.base import Document, Item, ReadOptions, RecordReject, Stated
+
+if TYPE_CHECKING:
+    from trafilatura.settings import Document as Extracted
+
+# trafilatura (and htmldate, courlan, justext under it) is imported where a page is read:
+# 0.13 s that a command's own process, which reads no page, would pay at every start
+# (the batch workers import it before they fork: tasks/preload.py).
 
 SNIFF_WINDOW = 1024  # the tags that make a file HTML stand within its first KB
 CHARSET_WINDOW = 16384  # where a page's declared charset is looked for
@@ -192,6 +196,8 @@ def read_html(
             return RecordReject(None, err.reason, f"{name}: {err.message}")
     if not _WHOLE_PAGE.search(html[:65536]):
         html = f"<html><body>{html}</body></html>"  # trafilatura wants a whole document
+    import trafilatura
+
     tree = trafilatura.load_html(html)
     if tree is None:
         return RecordReject(None, "no_text", f"{name}: {_NO_TEXT}")
@@ -274,6 +280,8 @@ def _ascii_view(head: bytes) -> bytes:
 def _main_text(body: HtmlElement | None) -> str:
     """trafilatura's text, one block (paragraph, heading, list, table, quote) per
     paragraph, paragraphs apart by a blank line."""
+    from trafilatura.xml import xmltotxt
+
     if body is None:
         return ""
     blocks = [xmltotxt(child, False).strip() for child in body]
