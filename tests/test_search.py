@@ -438,3 +438,27 @@ def test_the_writers_pre_split_text_gives_the_regex_analyzers_tokens(text):
         assert analyzer(language, pre_split=True).analyze(split) == analyzer(language).analyze(
             search_module.fold(text)
         )
+
+
+def test_part_texts_stream_rows_in_file_order_across_batches(tmp_path):
+    """The full build reads an article part's text in file order, a batch at a time; a
+    text column the part lacks (an older part) reads as null."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    rows = 2 * search_module.BATCH_ROWS + 7  # several of the reader's batches
+    part = tmp_path / "articles-old.parquet"
+    table = pa.table(
+        {
+            "title": [f"title {i}" for i in range(rows)],
+            "body": [None if i % 5 == 0 else f"body {i}" for i in range(rows)],
+        }
+    )
+    pq.write_table(table, part, row_group_size=1_500)
+    texts = search_module._PartTexts(str(part))
+    wanted = [0, 1, 999, 1_000, 1_001, 2_500, rows - 1]
+    got = [texts.row(number) for number in wanted]
+    assert got == [
+        {"title": f"title {i}", "lede": None, "body": None if i % 5 == 0 else f"body {i}"}
+        for i in wanted
+    ]
