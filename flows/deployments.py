@@ -70,11 +70,8 @@ def serve_until_stopped(deployments: list[RunnerDeployment]) -> None:
     coroutine runs at that moment; inside its poller's HTTP request an anyio task group
     wraps that into an exception group and prints its traceback (CI, 12-02). Here
     SIGTERM cancels the runner's task instead, exactly as Ctrl-C does (asyncio cancels
-    the main task), so its task group, client and webserver close in order. (Scheduling
-    the runner's own `astop()` instead, which also cancels the runs in flight, ended 1
-    of 15 stops in "FATAL: exception not rethrown" and SIGABRT at the interpreter's
-    exit.) Schedules stay as the user left them in the UI: nothing is paused on
-    shutdown.
+    the main task), so its task group, client and webserver close in order. Schedules
+    stay as the user left them in the UI: nothing is paused on shutdown.
     """
     import asyncio
 

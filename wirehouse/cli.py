@@ -516,8 +516,9 @@ def _exit_without_finalizing(code: int) -> None:
     """Run the exit handlers (Prefect drains its log and event queues in them), flush,
     and end the process without the interpreter's finalization.
 
-    After a clean stop, 2 of 40 `wirehouse serve` processes (SIGTERM at random moments,
-    a /tmp loop over tests/live.py's `Served`) then died in finalization: SIGSEGV, or
+    After a clean stop, 4 of 135 `wirehouse serve` processes (SIGTERM at random moments,
+    a /tmp loop over tests/live.py's `Served`; 0 of 90 with this) then died in
+    finalization: SIGSEGV, or
     SIGABRT after "FATAL: exception not rethrown", with only the main thread left and
     no Python frame on it (faulthandler), that is, in the C/C++ teardown of the
     extensions the runner loaded. Nothing is left to do there for this command.
