@@ -311,16 +311,6 @@ def _char_classes() -> dict[str, str]:
     return classes
 
 
-@cache
-def _char_classes_digits() -> tuple[int, ...]:
-    """Decimal digits (Nd) of every script beyond ASCII."""
-    return tuple(
-        cp
-        for cp in range(0x80, sys.maxunicode + 1)
-        if unicodedata.decimal(chr(cp), None) is not None
-    )
-
-
 def _ranges(codepoints: list[int]) -> str:
     out, start, prev = [], None, None
     for cp in [*codepoints, -1]:
