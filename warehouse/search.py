@@ -403,7 +403,8 @@ def update_index(wh: Warehouse, rebuild: bool = False) -> IndexSummary:
 
             create_views(con, wh)
             if base is None:
-                added, deleted, applied = _add_all(con, writer, wh), 0, 0
+                every = _run_parts(wh, committed).get("articles", [])
+                added, deleted, applied = _add_rows(writer, _current_rows(con, every)), 0, 0
             else:
                 added, deleted = _apply_runs(con, writer, index, parts)
                 applied = len(pending)
@@ -489,11 +490,6 @@ _META = """article_id, source_root, source_path, record_key, source, language,
            published_date, story_id, duplicate_of IS NOT NULL AS duplicate"""
 
 
-def _add_all(con: duckdb.DuckDBPyConnection, writer: tantivy.IndexWriter, wh: Warehouse) -> int:
-    files = _run_parts(wh, wh.committed_runs()).get("articles", [])
-    return _add_rows(writer, _current_rows(con, files))
-
-
 def _apply_runs(
     con: duckdb.DuckDBPyConnection,
     writer: tantivy.IndexWriter,
@@ -507,30 +503,26 @@ def _apply_runs(
     keys: list[int] = []
     files = parts.get("articles", [])
     if files:
-        keys = [
-            k
-            for (k,) in con.execute(
-                f"SELECT DISTINCT file_key FROM read_parquet({files!r}, union_by_name = true)"
-            ).fetchall()
-        ]
+        con.execute(
+            "CREATE TEMP TABLE run_rows AS SELECT file_key, row_kind, article_id "
+            f"FROM read_parquet({files!r}, union_by_name = true)"
+        )
+        keys = [k for (k,) in con.execute("SELECT DISTINCT file_key FROM run_rows").fetchall()]
         for key in keys:
             writer.delete_documents_by_term("file_key", key)
         added += _add_rows(writer, _current_rows(con, files))
+    else:
+        con.execute("CREATE TEMP TABLE run_rows (article_id VARCHAR, row_kind VARCHAR)")
     relinked = [f for table in ("article_links", "inferred_dates") for f in parts.get(table, [])]
     if relinked:
         # Articles the runs wrote were added whole above.
-        written = (
-            f"""AND article_id NOT IN (
-                    SELECT article_id FROM read_parquet({files!r}, union_by_name = true)
-                    WHERE row_kind = 'article' AND article_id IS NOT NULL)"""
-            if files
-            else ""
-        )
         rows = con.sql(
             f"""SELECT {_META} FROM articles
                 WHERE article_id IN (
                     SELECT article_id FROM read_parquet({relinked!r}, union_by_name = true))
-                  {written}"""
+                  AND article_id NOT IN (
+                      SELECT article_id FROM run_rows
+                      WHERE row_kind = 'article' AND article_id IS NOT NULL)"""
         ).to_arrow_table()
         searcher = index.searcher()
         for row in rows.to_pylist():
